@@ -1,0 +1,13 @@
+"""Fixtures shared by every package's tests: one private MariaDB server per test run."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from shopgraph_core.testing.servers import mariadb_server
+
+
+@pytest.fixture(scope="session")
+def mariadb_url() -> Iterator[str]:
+    with mariadb_server() as url:
+        yield url

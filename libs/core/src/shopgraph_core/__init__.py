@@ -1,0 +1,1 @@
+"""What every shopgraph subgraph shares, so that a service holds only its domain."""

@@ -1,0 +1,37 @@
+"""Liveness and readiness probes: live says the process answers, ready that its storage does."""
+
+import asyncio
+import logging
+from typing import Protocol
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+logger = logging.getLogger("shopgraph.health")
+READY_TIMEOUT_S = 3.0
+
+
+class Storage(Protocol):
+    """What a service's state must offer for the readiness probe."""
+
+    async def check_ready(self) -> None:
+        """Raise when the service's storage cannot answer."""
+
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+@router.get("/live")
+async def live() -> dict[str, str]:
+    return {"status": "UP"}
+
+
+@router.get("/ready")
+async def ready(request: Request) -> JSONResponse:
+    storage: Storage = request.app.state.service
+    try:
+        await asyncio.wait_for(storage.check_ready(), READY_TIMEOUT_S)
+    except Exception:  # any failure means "not ready"; the reason stays in our log
+        logger.warning("readiness check failed", exc_info=True)
+        return JSONResponse({"status": "DOWN"}, status_code=503)
+    return JSONResponse({"status": "UP"})

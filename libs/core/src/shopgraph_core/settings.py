@@ -1,0 +1,89 @@
+"""Settings every service reads from its environment, and the production safety net.
+
+A service subclasses `ServiceSettings`, adds its own fields and lists what is unsafe in
+`unsafe_in_production`. With ENVIRONMENT=production the service refuses to start while any
+unsafe default is still in place, rather than run with dev keys, SQLite or debug errors.
+"""
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class UnsafeSettingsError(ValueError):
+    """Raised when production would start on a development default."""
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    # Set by each service's subclass; not read from the environment.
+    service_name: str = Field(default="shopgraph", exclude=True)
+
+    environment: Environment = Environment.DEVELOPMENT
+    host: str = "127.0.0.1"
+    port: int = 4000
+    # Where embedded databases and generated dev keys live on a laptop.
+    data_dir: Path = Field(default=Path(".data"), alias="SHOPGRAPH_DATA_DIR")
+    log_level: str = "INFO"
+
+    # GraphQL: None means "on in development and test, off in production".
+    graphiql: bool | None = None
+    introspection: bool | None = None
+    # Show exception messages of unexpected errors to clients (never in production).
+    debug_errors: bool = False
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    # Distinct operation names kept as metric labels before the rest share "other".
+    max_metric_operation_names: int = 200
+
+    # JWT verification: every service trusts the users service's keys.
+    jwt_issuer: str = "shopgraph-users"
+    jwt_audience: str = "shopgraph"
+    jwks_url: str = "http://127.0.0.1:4001/.well-known/jwks.json"
+
+    # Tracing: spans always exist (for log correlation); export only with an endpoint.
+    otel_exporter_otlp_endpoint: str | None = None
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return (not self.is_production) if self.graphiql is None else self.graphiql
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return (not self.is_production) if self.introspection is None else self.introspection
+
+    def unsafe_in_production(self) -> list[str]:
+        """What would make this configuration unsafe in production; subclasses extend it."""
+        problems = []
+        if self.graphiql:
+            problems.append("GRAPHIQL must be off")
+        if self.introspection:
+            problems.append("INTROSPECTION must be off")
+        if self.debug_errors:
+            problems.append("DEBUG_ERRORS must be off")
+        if self.jwks_url.startswith("http://127.0.0.1"):
+            problems.append("JWKS_URL must name the users service, not the dev default")
+        return problems
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Self:
+        if self.is_production and (problems := self.unsafe_in_production()):
+            raise UnsafeSettingsError(
+                f"{self.service_name} refuses to start in production: " + "; ".join(problems)
+            )
+        return self

@@ -1,0 +1,167 @@
+"""SQL storage shared by the services that keep relational data (users, orders).
+
+MySQL/MariaDB through aiomysql (PyMySQL under asyncio) in production, SQLite through
+aiosqlite as the embedded default. Alembic migrations run over the service's own engine.
+"""
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from sqlalchemy import DateTime, event, text
+from sqlalchemy.engine import Connection, Dialect, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as sa_create_async_engine
+from sqlalchemy.types import TypeDecorator
+
+# Plain scheme names a user may type, mapped to the async drivers we ship.
+_ASYNC_DRIVERS = {
+    "mysql": "mysql+aiomysql",
+    "mariadb": "mysql+aiomysql",
+    "mysql+pymysql": "mysql+aiomysql",
+    "sqlite": "sqlite+aiosqlite",
+}
+
+
+def async_url(url: str) -> str:
+    """`mysql://…` or `sqlite:///…` becomes the async driver's URL; others pass unchanged."""
+    parsed = make_url(url)
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    if driver is None:
+        return url
+    parsed = parsed.set(drivername=driver)
+    if driver == "mysql+aiomysql" and "charset" not in parsed.query:
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    return parsed.render_as_string(hide_password=False)
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+    # WAL lets readers run beside the writer; busy_timeout queues writers instead of failing.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    url = async_url(url)
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa_create_async_engine(url, echo=echo)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    else:
+        engine = sa_create_async_engine(
+            url, echo=echo, pool_pre_ping=True, pool_recycle=1800, pool_size=10, max_overflow=10,
+            isolation_level="READ COMMITTED",
+        )
+    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, enable_commenter=False)
+    return engine
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes stored as UTC (MySQL DATETIME keeps no zone)."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    # Microseconds are dropped: MySQL DATETIME keeps whole seconds unless told otherwise.
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class SqlStore:
+    """A service's SQL database: engine, sessions, readiness and migrations."""
+
+    def __init__(self, url: str, migrations_dir: Path) -> None:
+        self.url = async_url(url)
+        self.engine = create_engine(self.url)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._migrations_dir = migrations_dir
+
+    def session(self) -> AsyncSession:
+        return self.sessions()
+
+    async def check_ready(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest revision over this store's engine."""
+        config = alembic_config(self._migrations_dir, self.url)
+
+        def upgrade(connection: Connection) -> None:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+        async with self.engine.begin() as connection:
+            await connection.run_sync(upgrade)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def alembic_config(migrations_dir: Path, url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.set_main_option("sqlalchemy.url", async_url(url).replace("%", "%%"))
+    return config
+
+
+def run_migrations(target_metadata: Any) -> None:
+    """The body of every service's alembic `env.py`.
+
+    In-process upgrades hand over a connection; the `alembic` command line gets its own.
+    """
+    from alembic import context  # noqa: PLC0415 - only importable while alembic runs env.py
+
+    def run(connection: Connection) -> None:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,  # SQLite alters tables by copying them
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    if context.is_offline_mode():
+        context.configure(url=context.config.get_main_option("sqlalchemy.url"),
+                          target_metadata=target_metadata, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        run(connection)
+        return
+
+    async def run_own_engine() -> None:
+        engine = create_engine(context.config.get_main_option("sqlalchemy.url") or "")
+        async with engine.begin() as own:
+            await own.run_sync(run)
+        await engine.dispose()
+
+    asyncio.run(run_own_engine())
+

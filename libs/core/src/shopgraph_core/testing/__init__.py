@@ -1,0 +1,1 @@
+"""Test helpers every service's suite uses: real servers, GraphQL clients, query counters."""

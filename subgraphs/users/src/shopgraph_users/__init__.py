@@ -1,0 +1,1 @@
+"""The users subgraph: accounts, passwords and the JWTs the other services trust."""

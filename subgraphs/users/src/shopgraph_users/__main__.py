@@ -1,0 +1,3 @@
+from shopgraph_users.cli import main
+
+main()

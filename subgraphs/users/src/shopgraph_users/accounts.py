@@ -1,0 +1,136 @@
+"""Accounts: sign-up, login and lookups. The domain of this service, free of GraphQL."""
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from shopgraph_core.auth import Role
+from shopgraph_core.errors import BadUserInput, Conflict, Unauthenticated
+from shopgraph_core.sql import SqlStore, utcnow
+from shopgraph_users.models import UserRow
+from shopgraph_users.passwords import hash_password, needs_rehash, verify_password
+from shopgraph_users.tokens import TokenIssuer
+
+logger = logging.getLogger("shopgraph.users")
+
+MIN_PASSWORD_LENGTH = 8
+# Long enough for any passphrase, short enough that hashing stays cheap.
+MAX_PASSWORD_LENGTH = 1024
+MAX_NAME_LENGTH = 200
+BAD_CREDENTIALS = "Invalid email or password"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    user: UserRow
+    token: str
+    expires_at: datetime
+
+
+def normalise_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise BadUserInput("Invalid email address", field="email") from exc
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise BadUserInput(
+            f"Password must be at least {MIN_PASSWORD_LENGTH} characters", field="password"
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise BadUserInput(
+            f"Password must be at most {MAX_PASSWORD_LENGTH} characters", field="password"
+        )
+
+
+def check_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise BadUserInput(f"Name must be 1 to {MAX_NAME_LENGTH} characters", field="name")
+    return name
+
+
+class Accounts:
+    """The users service's state: its database and its token issuer."""
+
+    def __init__(self, store: SqlStore, issuer: TokenIssuer) -> None:
+        self.store = store
+        self.issuer = issuer
+
+    async def check_ready(self) -> None:
+        await self.store.check_ready()
+
+    def _session(self, user: UserRow) -> Session:
+        token, expires_at = self.issuer.issue(user.id, Role(user.role))
+        return Session(user, token, expires_at)
+
+    async def sign_up(self, *, email: str, password: str, name: str) -> Session:
+        email = normalise_email(email)
+        check_password(password)
+        user = UserRow(
+            id=str(uuid.uuid4()),
+            email=email,
+            email_key=email.lower(),
+            name=check_name(name),
+            role=Role.CUSTOMER.value,
+            password_hash=await hash_password(password),
+            created_at=utcnow(),
+        )
+        try:
+            async with self.store.session() as session, session.begin():
+                session.add(user)
+        except IntegrityError as exc:
+            raise Conflict("Email already registered", field="email") from exc
+        logger.info("user signed up", extra={"user.id": user.id})
+        return self._session(user)
+
+    async def login(self, *, email: str, password: str) -> Session:
+        email_key = email.strip().lower()
+        async with self.store.session() as session:
+            user = await session.scalar(select(UserRow).where(UserRow.email_key == email_key))
+        # Unknown email and wrong password take the same time and give the same answer.
+        if not await verify_password(user.password_hash if user else None, password) or not user:
+            raise Unauthenticated(BAD_CREDENTIALS)
+        if needs_rehash(user.password_hash):
+            await self._set_password(user.id, password)
+        return self._session(user)
+
+    async def by_ids(self, ids: Sequence[str]) -> list[UserRow | None]:
+        """One query for all `ids`, answered in their order."""
+        async with self.store.session() as session:
+            rows = await session.scalars(select(UserRow).where(UserRow.id.in_(set(ids))))
+            found = {row.id: row for row in rows}
+        return [found.get(i) for i in ids]
+
+    async def ensure_admin(self, *, email: str, password: str) -> None:
+        """Create the configured admin, or bring its role and password up to date."""
+        email = normalise_email(email)
+        check_password(password)
+        password_hash = await hash_password(password)
+        async with self.store.session() as session, session.begin():
+            user = await session.scalar(
+                select(UserRow).where(UserRow.email_key == email.lower()).with_for_update()
+            )
+            if user is None:
+                session.add(UserRow(
+                    id=str(uuid.uuid4()), email=email, email_key=email.lower(), name="Admin",
+                    role=Role.ADMIN.value, password_hash=password_hash, created_at=utcnow(),
+                ))
+            else:
+                user.role, user.password_hash = Role.ADMIN.value, password_hash
+        logger.info("admin account ensured")
+
+    async def _set_password(self, user_id: str, password: str) -> None:
+        password_hash = await hash_password(password)
+        async with self.store.session() as session, session.begin():
+            user = await session.get(UserRow, user_id)
+            if user is not None:
+                user.password_hash = password_hash

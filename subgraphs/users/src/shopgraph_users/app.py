@@ -1,0 +1,61 @@
+"""The users service: its storage, its keys, and the shared app factory."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+
+from shopgraph_core.app import create_service_app
+from shopgraph_core.sql import SqlStore
+from shopgraph_users.accounts import Accounts
+from shopgraph_users.schema import create_schema
+from shopgraph_users.settings import UsersSettings
+from shopgraph_users.tokens import TokenIssuer, load_key, load_or_create_dev_key
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+jwks_router = APIRouter()
+
+
+@jwks_router.get("/.well-known/jwks.json", tags=["auth"])
+async def jwks(request: Request) -> dict[str, object]:
+    """The public keys that verify our tokens; every other service fetches them."""
+    accounts: Accounts = request.app.state.service
+    return accounts.issuer.jwks()
+
+
+def create_app(settings: UsersSettings | None = None) -> FastAPI:
+    settings = settings or UsersSettings()
+    key = (
+        load_key(settings.jwt_private_key_file)
+        if settings.jwt_private_key_file
+        else load_or_create_dev_key(settings.dev_key_file)
+    )
+    issuer = TokenIssuer(
+        key, issuer=settings.jwt_issuer, audience=settings.jwt_audience, ttl=settings.token_ttl
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[Accounts]:
+        store = SqlStore(settings.effective_database_url, MIGRATIONS_DIR)
+        try:
+            if settings.effective_migrate_on_start:
+                await store.migrate()
+            accounts = Accounts(store, issuer)
+            if settings.shopgraph_admin_email and settings.shopgraph_admin_password:
+                await accounts.ensure_admin(
+                    email=settings.shopgraph_admin_email,
+                    password=settings.shopgraph_admin_password.get_secret_value(),
+                )
+            yield accounts
+        finally:
+            await store.close()
+
+    return create_service_app(
+        settings=settings,
+        schema=create_schema(settings),
+        lifespan=lifespan,
+        verifier=issuer.verifier(),
+        routers=[jwks_router],
+    )

@@ -1,0 +1,118 @@
+"""The users subgraph's GraphQL schema, as named in shared/contract.graphql."""
+
+from datetime import datetime
+import strawberry
+from strawberry.types import Info
+
+from shopgraph_core.auth import Role as RoleValue
+from shopgraph_core.context import RequestContext
+from shopgraph_core.errors import Forbidden
+from shopgraph_core.graphql import SubgraphSchema, build_schema
+from shopgraph_core.settings import ServiceSettings
+from shopgraph_users.accounts import Accounts, Session
+from shopgraph_users.models import UserRow
+
+Role = strawberry.enum(RoleValue, name="Role")
+Context = RequestContext[Accounts]
+
+
+def _loader(info: Info[Context, None]) -> "strawberry.dataloader.DataLoader[str, UserRow | None]":
+    return info.context.loader("users_by_id", info.context.state.by_ids)
+
+
+@strawberry.federation.type(keys=["id"])
+class User:
+    id: strawberry.ID
+    name: str
+    role: Role  # type: ignore[valid-type]
+    created_at: datetime
+    _email: strawberry.Private[str]
+    # True when the user was just authenticated by this very request (signUp, login).
+    _owned_by_caller: strawberry.Private[bool] = False
+
+    @strawberry.field(description="Visible to the user themself and to admins.")
+    def email(self, info: Info[Context, None]) -> str:
+        if self._owned_by_caller:
+            return self._email
+        caller = info.context.require_caller()
+        if caller.user_id != self.id and not caller.is_admin:
+            raise Forbidden("Only the user themself or an admin may see this email")
+        return self._email
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[Context, None], id: strawberry.ID) -> "User | None":  # noqa: A002 - federation names the key argument
+        # Every representation in one `_entities` call lands in the same DataLoader batch.
+        row = await _loader(info).load(str(id))
+        return None if row is None else cls.from_row(row)
+
+    @classmethod
+    def from_row(cls, row: UserRow, *, owned_by_caller: bool = False) -> "User":
+        return cls(
+            id=strawberry.ID(row.id), name=row.name, role=RoleValue(row.role),
+            created_at=row.created_at, _email=row.email, _owned_by_caller=owned_by_caller,
+        )
+
+
+@strawberry.type
+class AuthPayload:
+    token: str
+    expires_at: datetime
+    user: User
+
+    @classmethod
+    def from_session(cls, session: Session) -> "AuthPayload":
+        user = User.from_row(session.user, owned_by_caller=True)
+        return cls(token=session.token, expires_at=session.expires_at, user=user)
+
+
+@strawberry.input
+class SignUpInput:
+    email: str
+    password: str = strawberry.field(description="At least 8 characters.")
+    name: str
+
+
+@strawberry.input
+class LoginInput:
+    email: str
+    password: str
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The caller; null when anonymous.")
+    async def me(self, info: Info[Context, None]) -> User | None:
+        caller = info.context.caller
+        if caller is None:
+            return None
+        row = await _loader(info).load(caller.user_id)
+        return None if row is None else User.from_row(row)
+
+    @strawberry.field(description="A user by id: the user themself or an admin.")
+    async def user(self, info: Info[Context, None], id: strawberry.ID) -> User | None:  # noqa: A002 - the contract names it id
+        caller = info.context.require_caller()
+        if caller.user_id != str(id) and not caller.is_admin:
+            raise Forbidden("Only the user themself or an admin may read this user")
+        row = await _loader(info).load(str(id))
+        return None if row is None else User.from_row(row)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def sign_up(self, info: Info[Context, None], input: SignUpInput) -> AuthPayload:  # noqa: A002 - the contract names it input
+        session = await info.context.state.sign_up(
+            email=input.email, password=input.password, name=input.name
+        )
+        return AuthPayload.from_session(session)
+
+    @strawberry.mutation
+    async def login(self, info: Info[Context, None], input: LoginInput) -> AuthPayload:  # noqa: A002 - the contract names it input
+        session = await info.context.state.login(email=input.email, password=input.password)
+        return AuthPayload.from_session(session)
+
+
+def create_schema(settings: ServiceSettings | None = None) -> SubgraphSchema:
+    return build_schema(
+        settings=settings or ServiceSettings(), query=Query, mutation=Mutation, types=[User]
+    )
