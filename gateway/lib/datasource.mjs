@@ -1,0 +1,63 @@
+// How the gateway talks to a subgraph: header propagation, timeout, and errors that
+// name no internal URL.
+import { requireDep } from './deps.mjs';
+import { badUpstreamResponse, upstreamUnavailable } from './errors.mjs';
+
+const { RemoteGraphQLDataSource } = requireDep('@apollo/gateway');
+
+/** Request headers copied from the client's request to every subgraph request. */
+export const PROPAGATED_HEADERS = ['authorization', 'traceparent', 'tracestate', 'x-request-id'];
+
+export class SubgraphDataSource extends RemoteGraphQLDataSource {
+  constructor({ name, url, timeoutMs }) {
+    super({ url });
+    this.name = name;
+    this.timeoutMs = timeoutMs;
+    // Node's fetch (undici, keep-alive), with the subgraph timeout covering the whole
+    // exchange, body included.
+    this.fetcher = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+  }
+
+  willSendRequest({ request, context }) {
+    const incoming = context?.incomingHeaders;
+    if (!incoming || !request.http) return;
+    for (const name of PROPAGATED_HEADERS) {
+      const value = incoming.get(name);
+      if (value) request.http.headers.set(name, value);
+    }
+  }
+
+  // Replaces RemoteGraphQLDataSource.sendRequest: a GraphQL response body is used
+  // whatever the HTTP status (a subgraph's 4xx/5xx with `errors` passes through), and
+  // transport failures become UPSTREAM_UNAVAILABLE instead of an error quoting the URL.
+  async sendRequest(request, _context) {
+    const { http, ...graphqlRequest } = request;
+    const init = {
+      method: http.method,
+      headers: Object.fromEntries(http.headers),
+      body: JSON.stringify(graphqlRequest),
+    };
+    let response;
+    let text;
+    try {
+      response = await this.fetcher(http.url, init);
+      text = await response.text();
+    } catch (e) {
+      throw upstreamUnavailable(this.name, isTimeout(e));
+    }
+    let body;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    if (body && typeof body === 'object' && !Array.isArray(body) && ('data' in body || Array.isArray(body.errors))) {
+      return { ...body, http: response };
+    }
+    throw badUpstreamResponse(this.name, response.status);
+  }
+}
+
+function isTimeout(e) {
+  return e?.name === 'TimeoutError' || e?.cause?.name === 'TimeoutError';
+}
