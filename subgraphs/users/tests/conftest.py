@@ -33,6 +33,12 @@ def users_settings(data_dir: Path, database_url: str | None) -> UsersSettings:
     )
 
 
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> UsersSettings:
+    """Settings for an app of the test's own, on SQLite in the test's folder."""
+    return users_settings(tmp_path, None)
+
+
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])
 def settings(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory

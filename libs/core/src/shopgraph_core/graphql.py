@@ -47,7 +47,7 @@ def _shape_error(error: GraphQLError, *, debug: bool) -> GraphQLError:
     original = error.original_error
     if isinstance(original, AppError):
         message, extensions = original.message, original.to_extensions()
-    elif original is None:
+    elif original is None or isinstance(original, GraphQLError):
         # Parse, validation and variable errors: the client sent a document we refuse.
         code = (error.extensions or {}).get("code", ErrorCode.BAD_USER_INPUT.value)
         message, extensions = error.message, {**(error.extensions or {}), "code": code}
@@ -65,17 +65,11 @@ def _shape_error(error: GraphQLError, *, debug: bool) -> GraphQLError:
     )
 
 
-class ErrorShaping(SchemaExtension):
-    """Gives every error a contract code and masks the unexpected ones."""
-
-    def __init__(self, *, debug: bool = False) -> None:
-        self._debug = debug
+class OperationRecorder(SchemaExtension):
+    """Leaves the operation's name, type and outcome on the request for the middleware."""
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
-        if result is not None and result.errors:
-            result.errors = [_shape_error(e, debug=self._debug) for e in result.errors]
         _record_operation(self.execution_context)
 
 
@@ -85,7 +79,7 @@ def _record_operation(execution_context: ExecutionContext) -> None:
     if request is None:
         return
     result = execution_context.result
-    errors = result.errors if result is not None else None
+    errors = result.errors if result is not None else execution_context.pre_execution_errors
     outcome = "ok"
     if errors:
         outcome = str((errors[0].extensions or {}).get("code", ErrorCode.INTERNAL_SERVER_ERROR))
@@ -107,9 +101,9 @@ def hardening_extensions(
     ]
     if not settings.introspection_enabled:
         rules.append(NoSchemaIntrospectionCustomRule)
-    max_tokens, debug = settings.max_tokens, settings.debug_errors
+    max_tokens = settings.max_tokens
     return [
-        lambda: ErrorShaping(debug=debug),
+        OperationRecorder,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: AddValidationRules(rules),
@@ -118,12 +112,22 @@ def hardening_extensions(
 
 
 class SubgraphSchema(strawberry.federation.Schema):
-    """A federation 2 schema whose errors are logged by `ErrorShaping`, not by Strawberry."""
+    """A federation 2 schema whose errors all leave with a contract code.
+
+    Strawberry hands every error list of every path (parse, validation, execution) to
+    `process_errors` before it reaches the client, so shaping happens here, in place.
+    """
+
+    def __init__(self, *args: Any, debug_errors: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._debug_errors = debug_errors
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        return None
+        errors[:] = [_shape_error(e, debug=self._debug_errors) for e in errors]
+        if execution_context is not None:
+            _record_operation(execution_context)
 
 
 def build_schema(
@@ -138,4 +142,5 @@ def build_schema(
         mutation=mutation,
         types=list(types),
         extensions=hardening_extensions(settings),
+        debug_errors=settings.debug_errors,
     )

@@ -10,8 +10,9 @@ from fastapi import FastAPI
 
 
 class GraphQLClient:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, app: FastAPI | None = None) -> None:
         self.http = http
+        self.app = app
 
     async def execute(
         self,
@@ -40,4 +41,4 @@ async def serve_in_process(app: FastAPI) -> AsyncIterator[GraphQLClient]:
     async with LifespanManager(app, startup_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield GraphQLClient(http)
+            yield GraphQLClient(http, app)
