@@ -5,7 +5,6 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-
 from shopgraph_core.testing.graphql_client import GraphQLClient, serve_in_process
 from shopgraph_core.testing.servers import new_mysql_database
 from shopgraph_users.app import create_app
@@ -39,7 +38,9 @@ def sqlite_settings(tmp_path: Path) -> UsersSettings:
     return users_settings(tmp_path, None)
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)]
+)
 def settings(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> UsersSettings:

@@ -4,7 +4,6 @@ import uuid
 from typing import Any
 
 import pytest
-
 from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes
 
 ME = "query Me { me { id email name role } }"
@@ -111,14 +110,11 @@ async def test_admin_from_settings_can_log_in(accounts: Any, client: GraphQLClie
     assert me["data"]["me"]["role"] == "ADMIN"
 
 
-async def test_password_is_stored_hashed_with_argon2id(
-    accounts: Any, settings: Any
-) -> None:
-    from sqlalchemy import select
-
+async def test_password_is_stored_hashed_with_argon2id(accounts: Any, settings: Any) -> None:
     from shopgraph_core.sql import SqlStore
     from shopgraph_users.app import MIGRATIONS_DIR
     from shopgraph_users.models import UserRow
+    from sqlalchemy import select
 
     payload = await accounts.sign_up(password="plain text never stored")
     store = SqlStore(settings.effective_database_url, MIGRATIONS_DIR)

@@ -11,9 +11,7 @@ query Entities($representations: [_Any!]!) {
 }"""
 
 
-async def test_hundred_representations_cost_one_query(
-    client: GraphQLClient, accounts: Any
-) -> None:
+async def test_hundred_representations_cost_one_query(client: GraphQLClient, accounts: Any) -> None:
     users = [await accounts.sign_up() for _ in range(10)]
     ids = [u["user"]["id"] for u in users] * 9 + [f"missing-{i}" for i in range(10)]
     representations = [{"__typename": "User", "id": i} for i in ids]

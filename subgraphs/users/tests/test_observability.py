@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from shopgraph_core.logs import configure_logging
 from shopgraph_core.testing.graphql_client import GraphQLClient, serve_in_process
 from shopgraph_users.app import create_app
@@ -124,7 +123,8 @@ async def test_access_log_is_ecs_with_graphql_user_and_trace_fields(
     lines = [json.loads(line) for line in raw.splitlines()]
 
     [access] = [
-        line for line in lines
+        line
+        for line in lines
         if line.get("graphql", {}).get("operation", {}).get("name") == "WhoAmI"
     ]
     assert access["ecs.version"]

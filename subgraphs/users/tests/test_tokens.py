@@ -8,7 +8,6 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes
 from shopgraph_users.settings import UsersSettings
 from shopgraph_users.tokens import TokenIssuer, load_or_create_dev_key
@@ -23,8 +22,12 @@ def _b64(data: dict[str, Any]) -> str:
 def _claims(**overrides: Any) -> dict[str, Any]:
     now = datetime.now(UTC)
     claims = {
-        "iss": "shopgraph-users", "aud": "shopgraph", "sub": "someone", "role": "ADMIN",
-        "iat": now, "exp": now + timedelta(minutes=5),
+        "iss": "shopgraph-users",
+        "aud": "shopgraph",
+        "sub": "someone",
+        "role": "ADMIN",
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
     }
     claims.update(overrides)
     return claims
@@ -37,8 +40,10 @@ def _signed_with_service_key(settings: UsersSettings, **overrides: Any) -> str:
     )
     claims = {k: v for k, v in _claims(**overrides).items() if v is not None}
     return jwt.encode(
-        claims, load_or_create_dev_key(settings.dev_key_file),
-        algorithm="EdDSA", headers={"kid": issuer.kid},
+        claims,
+        load_or_create_dev_key(settings.dev_key_file),
+        algorithm="EdDSA",
+        headers={"kid": issuer.kid},
     )
 
 
@@ -68,8 +73,9 @@ async def test_forged_token_is_unauthenticated(
 ) -> None:
     real = _signed_with_service_key(settings)
     kid = jwt.get_unverified_header(real)["kid"]
-    forged = jwt.encode(_claims(), Ed25519PrivateKey.generate(), algorithm="EdDSA",
-                        headers={"kid": kid})
+    forged = jwt.encode(
+        _claims(), Ed25519PrivateKey.generate(), algorithm="EdDSA", headers={"kid": kid}
+    )
 
     body = await client.execute(ME, token=forged)
 

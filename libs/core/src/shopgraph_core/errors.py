@@ -37,9 +37,7 @@ class AppError(Exception):
 
     code: ErrorCode = ErrorCode.INTERNAL_SERVER_ERROR
 
-    def __init__(
-        self, message: str, *, code: ErrorCode | None = None, **extensions: Any
-    ) -> None:
+    def __init__(self, message: str, *, code: ErrorCode | None = None, **extensions: Any) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:

@@ -60,8 +60,12 @@ def _shape_error(error: GraphQLError, *, debug: bool) -> GraphQLError:
         message = f"{INTERNAL_MESSAGE}: {original}" if debug else INTERNAL_MESSAGE
         extensions = {"code": ErrorCode.INTERNAL_SERVER_ERROR.value}
     return GraphQLError(
-        message, nodes=error.nodes, source=error.source, positions=error.positions,
-        path=error.path, extensions=extensions,
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=extensions,
     )
 
 

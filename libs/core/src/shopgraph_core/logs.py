@@ -27,7 +27,9 @@ class _ServiceAndTraceFilter(logging.Filter):
         return True
 
 
-def configure_logging(service_name: str, level: str = "INFO", stream: IO[str] | None = None) -> None:
+def configure_logging(
+    service_name: str, level: str = "INFO", stream: IO[str] | None = None
+) -> None:
     """Send every log record, uvicorn's included, through one ECS JSON handler."""
     handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(ecs_logging.StdlibFormatter(exclude_fields=["process", "log.original"]))

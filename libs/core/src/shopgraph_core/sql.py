@@ -62,7 +62,12 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     else:
         engine = sa_create_async_engine(
-            url, echo=echo, pool_pre_ping=True, pool_recycle=1800, pool_size=10, max_overflow=10,
+            url,
+            echo=echo,
+            pool_pre_ping=True,
+            pool_recycle=1800,
+            pool_size=10,
+            max_overflow=10,
             isolation_level="READ COMMITTED",
         )
     SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, enable_commenter=False)
@@ -134,7 +139,7 @@ def run_migrations(target_metadata: Any) -> None:
 
     In-process upgrades hand over a connection; the `alembic` command line gets its own.
     """
-    from alembic import context  # noqa: PLC0415 - only importable while alembic runs env.py
+    from alembic import context
 
     def run(connection: Connection) -> None:
         context.configure(
@@ -147,8 +152,11 @@ def run_migrations(target_metadata: Any) -> None:
             context.run_migrations()
 
     if context.is_offline_mode():
-        context.configure(url=context.config.get_main_option("sqlalchemy.url"),
-                          target_metadata=target_metadata, literal_binds=True)
+        context.configure(
+            url=context.config.get_main_option("sqlalchemy.url"),
+            target_metadata=target_metadata,
+            literal_binds=True,
+        )
         with context.begin_transaction():
             context.run_migrations()
         return
@@ -164,4 +172,3 @@ def run_migrations(target_metadata: Any) -> None:
         await engine.dispose()
 
     asyncio.run(run_own_engine())
-

@@ -53,10 +53,19 @@ class RequestTelemetryMiddleware:
                 duration_ns = time.perf_counter_ns() - started
                 state: dict[str, Any] = scope.get("state") or {}
                 operation: OperationRecord | None = state.get("graphql")
-                self._record(span, scope, headers, status, duration_ns, operation, state)
+                self._record(
+                    span=span,
+                    scope=scope,
+                    headers=headers,
+                    status=status,
+                    duration_ns=duration_ns,
+                    operation=operation,
+                    state=state,
+                )
 
     def _record(
         self,
+        *,
         span: trace.Span,
         scope: Scope,
         headers: dict[str, str],

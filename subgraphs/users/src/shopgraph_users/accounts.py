@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
 from shopgraph_core.auth import Role
 from shopgraph_core.errors import BadUserInput, Conflict, Unauthenticated
 from shopgraph_core.sql import SqlStore, utcnow
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
 from shopgraph_users.models import UserRow
 from shopgraph_users.passwords import hash_password, needs_rehash, verify_password
 from shopgraph_users.tokens import TokenIssuer
@@ -120,10 +120,17 @@ class Accounts:
                 select(UserRow).where(UserRow.email_key == email.lower()).with_for_update()
             )
             if user is None:
-                session.add(UserRow(
-                    id=str(uuid.uuid4()), email=email, email_key=email.lower(), name="Admin",
-                    role=Role.ADMIN.value, password_hash=password_hash, created_at=utcnow(),
-                ))
+                session.add(
+                    UserRow(
+                        id=str(uuid.uuid4()),
+                        email=email,
+                        email_key=email.lower(),
+                        name="Admin",
+                        role=Role.ADMIN.value,
+                        password_hash=password_hash,
+                        created_at=utcnow(),
+                    )
+                )
             else:
                 user.role, user.password_hash = Role.ADMIN.value, password_hash
         logger.info("admin account ensured")

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import uvicorn
-
 from shopgraph_core.sql import SqlStore
+
 from shopgraph_users.app import MIGRATIONS_DIR, create_app
 from shopgraph_users.schema import create_schema
 from shopgraph_users.settings import UsersSettings
@@ -36,8 +36,12 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(_migrate(settings))
         return
     uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_config=None,
-        proxy_headers=True, server_header=False,
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        proxy_headers=True,
+        server_header=False,
     )
 
 

@@ -1,10 +1,9 @@
 from datetime import datetime
 
-from sqlalchemy import String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
 from shopgraph_core.auth import Role
 from shopgraph_core.sql import UTCDateTime
+from sqlalchemy import String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):

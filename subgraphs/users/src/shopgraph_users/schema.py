@@ -1,14 +1,15 @@
 """The users subgraph's GraphQL schema, as named in shared/contract.graphql."""
 
 from datetime import datetime
-import strawberry
-from strawberry.types import Info
 
+import strawberry
 from shopgraph_core.auth import Role as RoleValue
 from shopgraph_core.context import RequestContext
 from shopgraph_core.errors import Forbidden
 from shopgraph_core.graphql import SubgraphSchema, build_schema
 from shopgraph_core.settings import ServiceSettings
+from strawberry.types import Info
+
 from shopgraph_users.accounts import Accounts, Session
 from shopgraph_users.models import UserRow
 
@@ -40,7 +41,7 @@ class User:
         return self._email
 
     @classmethod
-    async def resolve_reference(cls, info: Info[Context, None], id: strawberry.ID) -> "User | None":  # noqa: A002 - federation names the key argument
+    async def resolve_reference(cls, info: Info[Context, None], id: strawberry.ID) -> "User | None":
         # Every representation in one `_entities` call lands in the same DataLoader batch.
         row = await _loader(info).load(str(id))
         return None if row is None else cls.from_row(row)
@@ -48,8 +49,12 @@ class User:
     @classmethod
     def from_row(cls, row: UserRow, *, owned_by_caller: bool = False) -> "User":
         return cls(
-            id=strawberry.ID(row.id), name=row.name, role=RoleValue(row.role),
-            created_at=row.created_at, _email=row.email, _owned_by_caller=owned_by_caller,
+            id=strawberry.ID(row.id),
+            name=row.name,
+            role=RoleValue(row.role),
+            created_at=row.created_at,
+            _email=row.email,
+            _owned_by_caller=owned_by_caller,
         )
 
 
@@ -89,7 +94,7 @@ class Query:
         return None if row is None else User.from_row(row)
 
     @strawberry.field(description="A user by id: the user themself or an admin.")
-    async def user(self, info: Info[Context, None], id: strawberry.ID) -> User | None:  # noqa: A002 - the contract names it id
+    async def user(self, info: Info[Context, None], id: strawberry.ID) -> User | None:
         caller = info.context.require_caller()
         if caller.user_id != str(id) and not caller.is_admin:
             raise Forbidden("Only the user themself or an admin may read this user")
@@ -100,14 +105,14 @@ class Query:
 @strawberry.type
 class Mutation:
     @strawberry.mutation
-    async def sign_up(self, info: Info[Context, None], input: SignUpInput) -> AuthPayload:  # noqa: A002 - the contract names it input
+    async def sign_up(self, info: Info[Context, None], input: SignUpInput) -> AuthPayload:
         session = await info.context.state.sign_up(
             email=input.email, password=input.password, name=input.name
         )
         return AuthPayload.from_session(session)
 
     @strawberry.mutation
-    async def login(self, info: Info[Context, None], input: LoginInput) -> AuthPayload:  # noqa: A002 - the contract names it input
+    async def login(self, info: Info[Context, None], input: LoginInput) -> AuthPayload:
         session = await info.context.state.login(email=input.email, password=input.password)
         return AuthPayload.from_session(session)
 

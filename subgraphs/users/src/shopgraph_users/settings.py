@@ -2,7 +2,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field, SecretStr
-
 from shopgraph_core.settings import ServiceSettings
 
 

@@ -17,7 +17,6 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
-
 from shopgraph_core.auth import Role, TokenVerifier
 
 ALGORITHM = "EdDSA"
@@ -88,7 +87,6 @@ class TokenIssuer:
             return jwks
 
         return TokenVerifier(issuer=self._issuer, audience=self._audience, jwks_loader=load)
-
 
 
 def _thumbprint(jwk: dict[str, Any]) -> str:
