@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs everything shopgraph needs on a fresh Debian machine, idempotently.
+#
+#   scripts/setup.sh          what the system needs to run (uv, Python and npm packages, FerretDB)
+#   scripts/setup.sh --test   also what the tests need (MariaDB server, Chromium)
+#
+# Every step is skipped when already done, so it is cheap to run before each command.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+want_test=false
+[[ "${1:-}" == "--test" ]] && want_test=true
+say() { echo "setup: $*" >&2; }
+
+apt_install() { # installs the Debian packages whose command is missing
+  local missing=()
+  while (($#)); do
+    command -v "$1" >/dev/null 2>&1 || [[ -x "/usr/sbin/$1" ]] || missing+=("$2")
+    shift 2
+  done
+  ((${#missing[@]})) || return 0
+  say "installing Debian packages: ${missing[*]}"
+  [[ $(id -u) == 0 ]] || { say "need root (or sudo) to install ${missing[*]}"; exit 1; }
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+for tool in python3 node npm go; do
+  command -v "$tool" >/dev/null || { say "$tool is required (see README: prerequisites)"; exit 1; }
+done
+if ! command -v uv >/dev/null; then
+  say "installing uv from PyPI"
+  python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
+  export PATH="$HOME/.local/bin:$PATH"
+fi
+
+# Python: the whole uv workspace, pinned by uv.lock.
+uv sync --frozen --quiet
+
+# Node: composition, Apollo Gateway and the offline GraphiQL, pinned by package-lock.json.
+if [[ ! -d supergraph/node_modules ]] || [[ supergraph/package-lock.json -nt supergraph/node_modules/.package-lock.json ]]; then
+  say "installing npm packages in supergraph/"
+  npm ci --prefix supergraph --no-audit --no-fund --loglevel=error
+fi
+
+# FerretDB: the embedded MongoDB-wire server for products, built from the Go module proxy.
+scripts/ferretdb.sh build
+
+if $want_test; then
+  apt_install mariadbd mariadb-server chromium chromium
+fi

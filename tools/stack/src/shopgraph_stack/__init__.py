@@ -1,0 +1,1 @@
+"""Runs the whole shopgraph system on one machine, for people and for end-to-end tests."""

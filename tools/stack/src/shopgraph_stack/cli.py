@@ -1,0 +1,61 @@
+"""`shopgraph-stack run`: the whole system in the foreground until Ctrl-C."""
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from shopgraph_stack.stack import running_stack
+from shopgraph_stack.topology import DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD, REPO
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, _: FrameType | None) -> None:
+    raise _Stop(signum)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="shopgraph-stack")
+    parser.add_argument("command", choices=["run"])
+    parser.add_argument("--data-dir", type=Path, default=REPO / ".data")
+    parser.add_argument(
+        "--gateway",
+        choices=["auto", "router", "node"],
+        default="auto",
+        help="auto: Apollo Router when installed, else Apollo Gateway on Node",
+    )
+    parser.add_argument("--raw-logs", action="store_true", help="print JSON log lines as they are")
+    args = parser.parse_args(argv)
+
+    signal.signal(signal.SIGTERM, _raise_stop)
+    try:
+        with running_stack(args.data_dir, gateway=args.gateway) as (topology, supervisor):
+            gateway = topology.gateway_url
+            supervisor.say(
+                "\n  shopgraph is up. Ctrl-C stops everything.\n"
+                f"  GraphQL explorer  {gateway}/\n"
+                f"  GraphQL endpoint  {gateway}/graphql\n"
+                f"  gateway health    http://127.0.0.1:{topology.gateway_health_port}/health\n"
+                + "".join(
+                    f"  {name:<8} subgraph  {topology.subgraph_url(name)}/graphql"
+                    f"   metrics {topology.subgraph_url(name)}/metrics\n"
+                    for name in topology.subgraphs
+                )
+                + f"  admin login       {DEV_ADMIN_EMAIL} / {DEV_ADMIN_PASSWORD}\n"
+                f"  logs              {topology.data_dir / 'logs'}\n"
+            )
+            while (failed := supervisor.failed()) is None:
+                time.sleep(0.5)
+            supervisor.say(f"✘ {failed.name} stopped unexpectedly; stopping everything")
+            sys.exit(1)
+    except (KeyboardInterrupt, _Stop):
+        print("\nstopped", flush=True)
+
+
+if __name__ == "__main__":
+    main()

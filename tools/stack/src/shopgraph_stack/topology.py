@@ -1,0 +1,168 @@
+"""What runs, on which port, with which environment: read from the supergraph config.
+
+The subgraph list in supergraph/supergraph.yaml is the single source: a subgraph added there
+is started here too. A port offset lets tests run a second stack beside a developer's.
+"""
+
+import os
+import secrets
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[4]
+VENV_BIN = REPO / ".venv" / "bin"
+
+DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD = "admin@example.com", "shopgraph-admin"
+DEV_CUSTOMER_EMAIL, DEV_CUSTOMER_PASSWORD = "customer@example.com", "shopgraph-customer"
+GATEWAY_PORT, GATEWAY_HEALTH_PORT, FERRETDB_PORT = 4000, 8088, 27017
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    # An HTTP URL that answers 200 when ready, or a bare TCP port to wait for.
+    ready_url: str | None = None
+    ready_port: int | None = None
+
+
+@dataclass(frozen=True)
+class Topology:
+    data_dir: Path
+    port_offset: int = 0
+    gateway: str = "auto"  # "router", "node" or "auto": the router when one is installed
+    subgraphs: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, data_dir: Path, port_offset: int = 0, gateway: str = "auto") -> "Topology":
+        config = yaml.safe_load((REPO / "supergraph" / "supergraph.yaml").read_text())
+        subgraphs = {
+            name: (urlsplit(spec["routing_url"]).port or 80) + port_offset
+            for name, spec in config["subgraphs"].items()
+        }
+        return cls(data_dir.resolve(), port_offset, gateway, subgraphs)
+
+    @property
+    def gateway_port(self) -> int:
+        return GATEWAY_PORT + self.port_offset
+
+    @property
+    def gateway_health_port(self) -> int:
+        return GATEWAY_HEALTH_PORT + self.port_offset
+
+    @property
+    def ferretdb_port(self) -> int:
+        return FERRETDB_PORT + self.port_offset
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    def subgraph_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.subgraphs[name]}"
+
+    def internal_token(self) -> str:
+        """A per-data-folder secret for service-to-service calls, made at first run."""
+        path = self.data_dir / "keys" / "internal-service-token"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def router_binary(self) -> str | None:
+        if self.gateway == "node":
+            return None
+        found = os.environ.get("ROUTER_BIN") or shutil.which("router")
+        if found is None and (cargo := Path.home() / ".cargo" / "bin" / "router").exists():
+            found = str(cargo)
+        if self.gateway == "router" and found is None:
+            raise RuntimeError("no Apollo Router binary: run `make router` or set ROUTER_BIN")
+        return found
+
+    def components(self) -> list[Component]:
+        base = {
+            **os.environ,
+            "ENVIRONMENT": os.environ.get("ENVIRONMENT", "development"),
+            "HOST": "127.0.0.1",
+            "SHOPGRAPH_DATA_DIR": str(self.data_dir),
+            "JWKS_URL": f"{self.subgraph_url('users')}/.well-known/jwks.json",
+            "INTERNAL_SERVICE_TOKEN": self.internal_token(),
+        }
+        found: list[Component] = []
+        if "products" in self.subgraphs:
+            found.append(
+                Component(
+                    "ferretdb",
+                    [
+                        str(REPO / "scripts" / "ferretdb.sh"),
+                        "run",
+                        str(self.ferretdb_port),
+                        str(self.data_dir / "ferretdb"),
+                    ],
+                    base,
+                    ready_port=self.ferretdb_port,
+                )
+            )
+        service_env = {
+            "users": {
+                "SHOPGRAPH_ADMIN_EMAIL": os.environ.get("SHOPGRAPH_ADMIN_EMAIL", DEV_ADMIN_EMAIL),
+                "SHOPGRAPH_ADMIN_PASSWORD": os.environ.get(
+                    "SHOPGRAPH_ADMIN_PASSWORD", DEV_ADMIN_PASSWORD
+                ),
+            },
+            "products": {
+                "MONGODB_URL": os.environ.get(
+                    "MONGODB_URL",
+                    f"mongodb://127.0.0.1:{self.ferretdb_port}/shopgraph_products",
+                ),
+            },
+            "orders": {
+                "PRODUCTS_INTERNAL_URL": self.subgraph_url("products")
+                if "products" in self.subgraphs
+                else "",
+            },
+        }
+        for name, port in self.subgraphs.items():
+            env = {**base, "PORT": str(port), **service_env.get(name, {})}
+            found.append(
+                Component(
+                    name,
+                    [str(VENV_BIN / f"shopgraph-{name}"), "serve"],
+                    env,
+                    ready_url=f"http://127.0.0.1:{port}/health/ready",
+                )
+            )
+        found.append(self._gateway(base))
+        return found
+
+    def _gateway(self, base: dict[str, str]) -> Component:
+        env = {
+            **base,
+            "GATEWAY_PORT": str(self.gateway_port),
+            "GATEWAY_HEALTH_PORT": str(self.gateway_health_port),
+            "CORS_ORIGINS": f"http://localhost:{self.gateway_port},"
+            f"http://127.0.0.1:{self.gateway_port}",
+            **{
+                f"SUBGRAPH_{name.upper()}_URL": f"{self.subgraph_url(name)}/graphql"
+                for name in self.subgraphs
+            },
+        }
+        ready = f"http://127.0.0.1:{self.gateway_health_port}/health"
+        router = self.router_binary()
+        if router:
+            argv = [
+                router,
+                "--config",
+                str(REPO / "router" / "router.yaml"),
+                "--supergraph",
+                str(REPO / "schema.graphql"),
+            ]
+            return Component("router", argv, env, ready_url=ready)
+        argv = ["node", str(REPO / "gateway" / "server.mjs")]
+        return Component("gateway", argv, env, ready_url=ready)
