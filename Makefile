@@ -20,7 +20,7 @@ schema:  ## export every subgraph's SDL and compose schema.graphql
 	scripts/schema.sh
 
 bench:  ## benchmarks, printed as ratios against a baseline measured in the same run
-	scripts/setup.sh --test && uv run --frozen python -m benchmarks
+	scripts/setup.sh --test && uv run --frozen python -m benchmarks $(BENCH_ARGS)
 
 router:  ## build the real Apollo Router from crates.io (about an hour on 2 cores)
 	scripts/install-router.sh

@@ -33,7 +33,11 @@ class Gateway:
         return self.topology.gateway_url
 
     def execute(
-        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None,
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         all_headers = {"Authorization": f"Bearer {token}"} if token else {}

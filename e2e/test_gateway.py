@@ -27,7 +27,9 @@ def test_sign_up_log_in_and_me(gateway: Any) -> None:
     assert login["data"]["login"]["user"]["id"] == signed_up["user"]["id"]
     # `me` with the token proves the Authorization header reached the users subgraph.
     assert me["data"]["me"] == {
-        "id": signed_up["user"]["id"], "email": signed_up["user"]["email"], "role": "CUSTOMER",
+        "id": signed_up["user"]["id"],
+        "email": signed_up["user"]["email"],
+        "role": "CUSTOMER",
     }
     assert anonymous == {"data": {"me": None}}
 
@@ -59,7 +61,8 @@ def test_errors_carry_their_codes_and_no_internals(gateway: Any) -> None:
         assert "Traceback" not in text
     other = gateway.sign_up()
     forbidden = gateway.execute(
-        "query($id: ID!) { user(id: $id) { id } }", {"id": other["user"]["id"]},
+        "query($id: ID!) { user(id: $id) { id } }",
+        {"id": other["user"]["id"]},
         token=gateway.sign_up()["token"],
     )
     assert error_codes(forbidden) == ["FORBIDDEN"]
@@ -70,12 +73,16 @@ def test_trace_context_reaches_the_subgraph(gateway: Any) -> None:
     token = gateway.sign_up()["token"]
 
     gateway.execute(
-        "query TracedMe { me { id } }", token=token,
+        "query TracedMe { me { id } }",
+        token=token,
         headers={"traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"},
     )
 
-    lines = [json.loads(line) for line in gateway.service_log("users").splitlines()
-             if line.startswith("{")]
+    lines = [
+        json.loads(line)
+        for line in gateway.service_log("users").splitlines()
+        if line.startswith("{")
+    ]
     traced = [line for line in lines if line.get("trace", {}).get("id") == trace_id]
     assert traced, "the users subgraph never saw the trace id sent to the gateway"
     assert any(line.get("user", {}).get("id") for line in traced)
@@ -123,7 +130,10 @@ def test_graphiql_explorer_runs_a_query_in_chromium(gateway: Any, tmp_path: Any)
     result = subprocess.run(
         ["node", str(REPO / "gateway" / "test" / "graphiql-smoke.mjs"), f"{gateway.url}/"],
         env={"SCREENSHOT_PATH": str(screenshot), "PATH": "/usr/bin:/bin:/usr/local/bin"},
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr

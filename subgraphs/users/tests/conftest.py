@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+
 from shopgraph_core.testing.graphql_client import GraphQLClient, serve_in_process
 from shopgraph_core.testing.servers import new_mysql_database
 from shopgraph_users.app import create_app

@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 import pytest
+
 from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes
 
 ME = "query Me { me { id email name role } }"
@@ -111,10 +112,11 @@ async def test_admin_from_settings_can_log_in(accounts: Any, client: GraphQLClie
 
 
 async def test_password_is_stored_hashed_with_argon2id(accounts: Any, settings: Any) -> None:
+    from sqlalchemy import select
+
     from shopgraph_core.sql import SqlStore
     from shopgraph_users.app import MIGRATIONS_DIR
     from shopgraph_users.models import UserRow
-    from sqlalchemy import select
 
     payload = await accounts.sign_up(password="plain text never stored")
     store = SqlStore(settings.effective_database_url, MIGRATIONS_DIR)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from shopgraph_core.logs import configure_logging
 from shopgraph_core.testing.graphql_client import GraphQLClient, serve_in_process
 from shopgraph_users.app import create_app

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+
 from shopgraph_users.settings import UsersSettings
 
 SAFE = {

@@ -8,6 +8,7 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes
 from shopgraph_users.settings import UsersSettings
 from shopgraph_users.tokens import TokenIssuer, load_or_create_dev_key

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-from shopgraph_core.auth import Role
-from shopgraph_core.errors import BadUserInput, Conflict, Unauthenticated
-from shopgraph_core.sql import SqlStore, utcnow
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from shopgraph_core.auth import Role
+from shopgraph_core.errors import BadUserInput, Conflict, Unauthenticated
+from shopgraph_core.sql import SqlStore, utcnow
 from shopgraph_users.models import UserRow
 from shopgraph_users.passwords import hash_password, needs_rehash, verify_password
 from shopgraph_users.tokens import TokenIssuer

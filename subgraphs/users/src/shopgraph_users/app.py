@@ -5,9 +5,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
+
 from shopgraph_core.app import create_service_app
 from shopgraph_core.sql import SqlStore
-
 from shopgraph_users.accounts import Accounts
 from shopgraph_users.schema import create_schema
 from shopgraph_users.settings import UsersSettings

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import uvicorn
-from shopgraph_core.sql import SqlStore
 
+from shopgraph_core.sql import SqlStore
 from shopgraph_users.app import MIGRATIONS_DIR, create_app
 from shopgraph_users.schema import create_schema
 from shopgraph_users.settings import UsersSettings

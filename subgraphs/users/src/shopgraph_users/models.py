@@ -1,9 +1,10 @@
 from datetime import datetime
 
-from shopgraph_core.auth import Role
-from shopgraph_core.sql import UTCDateTime
 from sqlalchemy import String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shopgraph_core.auth import Role
+from shopgraph_core.sql import UTCDateTime
 
 
 class Base(DeclarativeBase):

@@ -3,13 +3,13 @@
 from datetime import datetime
 
 import strawberry
+from strawberry.types import Info
+
 from shopgraph_core.auth import Role as RoleValue
 from shopgraph_core.context import RequestContext
 from shopgraph_core.errors import Forbidden
 from shopgraph_core.graphql import SubgraphSchema, build_schema
 from shopgraph_core.settings import ServiceSettings
-from strawberry.types import Info
-
 from shopgraph_users.accounts import Accounts, Session
 from shopgraph_users.models import UserRow
 

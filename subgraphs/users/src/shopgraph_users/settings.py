@@ -2,6 +2,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field, SecretStr
+
 from shopgraph_core.settings import ServiceSettings
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: throughput printed as ratios against a baseline measured in the same run."""

@@ -1,0 +1,3 @@
+from benchmarks.users_bench import main
+
+main()
