@@ -1,0 +1,51 @@
+"""Traces: the caller's W3C trace context is continued, with spans for the database calls."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from shopgraph_core.testing.graphql_client import GraphQLClient
+
+TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
+PARENT_SPAN_ID = "b7ad6b7169203331"
+
+
+@pytest.fixture
+def spans(client: GraphQLClient) -> Iterator[InMemorySpanExporter]:
+    provider = trace.get_tracer_provider()
+    assert isinstance(provider, TracerProvider)
+    exporter = InMemorySpanExporter()
+    processor = SimpleSpanProcessor(exporter)
+    provider.add_span_processor(processor)
+    yield exporter
+    processor.shutdown()
+
+
+async def test_request_and_database_spans_join_the_callers_trace(
+    client: GraphQLClient, accounts: Any, spans: InMemorySpanExporter
+) -> None:
+    token = (await accounts.sign_up())["token"]
+    spans.clear()
+
+    await client.execute(
+        "query TracedMe { me { id } }",
+        token=token,
+        headers={"traceparent": f"00-{TRACE_ID}-{PARENT_SPAN_ID}-01"},
+    )
+
+    finished = [
+        s for s in spans.get_finished_spans() if format(s.context.trace_id, "032x") == TRACE_ID
+    ]
+    [server] = [s for s in finished if s.name == "query TracedMe"]
+    assert server.parent is not None
+    assert format(server.parent.span_id, "016x") == PARENT_SPAN_ID
+    assert server.attributes is not None
+    assert server.attributes["graphql.operation.type"] == "query"
+    database = [s for s in finished if s.attributes and "db.system" in s.attributes]
+    assert database, [s.name for s in finished]
+    assert all(s.parent is not None for s in database)
