@@ -109,3 +109,54 @@ def new_mysql_database(base_url: str, prefix: str) -> str:
     finally:
         connection.close()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _ferretdb_script() -> Path:
+    """scripts/ferretdb.sh of the repository these tests run from."""
+    for start in (Path(__file__).resolve(), Path.cwd().resolve()):
+        for folder in (start, *start.parents):
+            if (script := folder / "scripts" / "ferretdb.sh").is_file():
+                return script
+    raise RuntimeError("scripts/ferretdb.sh not found; run the tests from the repository")
+
+
+@contextlib.contextmanager
+def mongo_server() -> Iterator[str]:
+    """A MongoDB-wire server for the test run; yields its base URL (no database part).
+
+    MONGODB_URL names a server of your own (a real MongoDB); otherwise a private FerretDB
+    (on SQLite, in a temporary folder, on a free port) is started and stopped afterwards.
+    """
+    if url := os.environ.get("MONGODB_URL"):
+        yield url
+        return
+    script = _ferretdb_script()
+    root = Path(tempfile.mkdtemp(prefix="shopgraph-ferretdb-"))
+    port = free_port()
+    # The first run builds the server from tools/ferretdb (Go), which takes minutes.
+    started = subprocess.run(
+        [str(script), "start", str(port), str(root)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    if started.returncode != 0:
+        shutil.rmtree(root, ignore_errors=True)
+        raise RuntimeError(f"FerretDB did not start:\n{started.stderr[-3000:]}")
+    try:
+        yield f"mongodb://127.0.0.1:{port}/"
+    finally:
+        subprocess.run(
+            [str(script), "stop", str(root)], capture_output=True, timeout=60, check=False
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def new_mongo_database(base_url: str, prefix: str) -> str:
+    """The URL of a fresh, empty database on the server (MongoDB creates it on first write)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    scheme, _, rest = base_url.partition("://")
+    hosts, _, tail = rest.partition("/")
+    query = tail.partition("?")[2]
+    return f"{scheme}://{hosts}/{name}" + (f"?{query}" if query else "")

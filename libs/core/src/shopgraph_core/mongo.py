@@ -1,0 +1,139 @@
+"""Document storage shared by the services that keep MongoDB data (products).
+
+Beanie 2 documents over pymongo's native async client. The same code runs on MongoDB and on
+FerretDB (the dev and test server: MongoDB wire protocol on SQLite); what FerretDB v1 lacks
+is listed below, so services stay inside the common subset:
+
+- no multi-document transactions: a change to several documents is a sequence of
+  single-document conditional updates, made safe by the caller (see products' reservations);
+- `findAndModify` takes no projection (`fields`): fetch whole documents;
+- `$pull` with a condition (`{"$pull": {"a": {"$in": [...]}}}`) silently matches nothing:
+  use `$pullAll` with exact values;
+- no text indexes: search with an escaped, anchored-nowhere `$regex`.
+
+Beanie binds its document classes to one database per process (`init_beanie` is global), so
+a process serves one store at a time; tests open one app after another, never two at once.
+"""
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from beanie import Document, init_beanie
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.monitoring import (
+    CommandFailedEvent,
+    CommandListener,
+    CommandStartedEvent,
+    CommandSucceededEvent,
+)
+
+logger = logging.getLogger("shopgraph.mongo")
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+# Fail fast when the server is away, instead of pymongo's default 30 s.
+SERVER_SELECTION_TIMEOUT_MS = 5000
+
+CommandCallback = Callable[[CommandStartedEvent], None]
+
+
+class CommandDispatcher(CommandListener):
+    """The one listener a client is built with; callbacks come and go at run time.
+
+    pymongo fixes a client's listeners at construction, so tests that count commands
+    (to prove batching) subscribe here instead of building a client of their own.
+    """
+
+    def __init__(self) -> None:
+        self._callbacks: list[CommandCallback] = []
+
+    def subscribe(self, callback: CommandCallback) -> None:
+        self._callbacks.append(callback)
+
+    def unsubscribe(self, callback: CommandCallback) -> None:
+        self._callbacks.remove(callback)
+
+    def started(self, event: CommandStartedEvent) -> None:
+        for callback in list(self._callbacks):
+            callback(event)
+
+    def succeeded(self, event: CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: CommandFailedEvent) -> None:
+        pass
+
+
+class MongoStore:
+    """A client, its database and the service's Beanie documents."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        document_models: Sequence[type[Document]],
+        app_name: str = "shopgraph",
+        default_database: str = "shopgraph",
+    ) -> None:
+        self.url = url
+        self.commands = CommandDispatcher()
+        self.client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            url,
+            tz_aware=True,
+            appname=app_name,
+            serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS,
+            event_listeners=[self.commands],
+        )
+        self.database: AsyncDatabase[dict[str, Any]] = self.client.get_default_database(
+            default=default_database
+        )
+        self._document_models = list(document_models)
+
+    async def init(self) -> None:
+        """Bind the documents to this database and create their indexes."""
+        await init_beanie(database=self.database, document_models=self._document_models)
+
+    async def check_ready(self) -> None:
+        await self.database.command("ping")
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def parse_object_id(value: str) -> ObjectId | None:
+    """The ObjectId spelt by `value` (24 hex digits), None for anything else."""
+    if len(value) != 24:  # ObjectId() also takes 12 raw bytes, which is not an id we issue
+        return None
+    try:
+        return ObjectId(value)
+    except (InvalidId, TypeError):
+        return None
+
+
+def object_ids(values: Iterable[str]) -> list[ObjectId]:
+    """The distinct valid ObjectIds among `values`, malformed ones dropped."""
+    found: dict[ObjectId, None] = {}
+    for value in values:
+        if (oid := parse_object_id(value)) is not None:
+            found[oid] = None
+    return list(found)
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when a MongoDB URL names only this machine (a dev server, not production's)."""
+    # Parsed by hand: pymongo's parser resolves mongodb+srv names over DNS.
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in ("mongodb", "mongodb+srv"):
+        return True  # not a MongoDB URL at all, so not production's either
+    hostlist = rest.split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+    hosts = [_host_of(entry) for entry in hostlist.split(",") if entry]
+    return not hosts or all(host in LOOPBACK_HOSTS for host in hosts)
+
+
+def _host_of(entry: str) -> str:
+    if entry.startswith("["):  # [::1]:27017
+        return entry[: entry.find("]") + 1].lower()
+    return entry.rsplit(":", 1)[0].lower() if entry.count(":") == 1 else entry.lower()
