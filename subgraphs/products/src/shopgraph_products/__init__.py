@@ -1,0 +1,1 @@
+"""The products subgraph: the catalogue and its stock reservations."""

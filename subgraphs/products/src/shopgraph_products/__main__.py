@@ -1,0 +1,3 @@
+from shopgraph_products.cli import main
+
+main()

@@ -1,0 +1,193 @@
+"""The catalogue: products, their prices and stock levels. The domain, free of GraphQL."""
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from beanie import SortDirection
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from shopgraph_core.errors import BadUserInput, Conflict, NotFound
+from shopgraph_core.money import check_currency
+from shopgraph_core.mongo import object_ids, parse_object_id
+from shopgraph_core.pagination import check_first, decode_cursor, encode_cursor
+from shopgraph_products.models import ProductDoc, utcnow
+
+logger = logging.getLogger("shopgraph.products")
+
+SKU_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+MAX_NAME_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 5000
+MAX_SEARCH_LENGTH = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPage:
+    products: list[ProductDoc]
+    has_next_page: bool
+
+
+def cursor_of(product: ProductDoc) -> str:
+    return encode_cursor(str(product.id))
+
+
+def check_sku(sku: str) -> str:
+    sku = sku.strip()
+    if not SKU_PATTERN.fullmatch(sku):
+        raise BadUserInput(
+            "SKU must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+            field="sku",
+        )
+    return sku
+
+
+def check_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise BadUserInput(f"Name must be 1 to {MAX_NAME_LENGTH} characters", field="name")
+    return name
+
+
+def check_description(description: str) -> str:
+    description = description.strip()
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise BadUserInput(
+            f"Description must be at most {MAX_DESCRIPTION_LENGTH} characters",
+            field="description",
+        )
+    return description
+
+
+def check_not_negative(value: int, field: str) -> int:
+    if value < 0:
+        raise BadUserInput(f"{field} must not be negative", field=field)
+    return value
+
+
+class Catalogue:
+    async def create(
+        self, *, sku: str, name: str, description: str, price: int, currency: str, stock: int
+    ) -> ProductDoc:
+        now = utcnow()
+        product = ProductDoc(
+            sku=check_sku(sku),
+            name=check_name(name),
+            description=check_description(description),
+            price=check_not_negative(price, "price"),
+            currency=check_currency(currency),
+            stock=check_not_negative(stock, "stock"),
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            await product.insert()
+        except DuplicateKeyError as exc:
+            raise Conflict(f"SKU {product.sku!r} already exists", field="sku") from exc
+        logger.info("product created", extra={"product.id": str(product.id)})
+        return product
+
+    async def update(
+        self,
+        product_id: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        price: int | None = None,
+        stock: int | None = None,
+    ) -> ProductDoc:
+        changes: dict[str, Any] = {}
+        if name is not None:
+            changes["name"] = check_name(name)
+        if description is not None:
+            changes["description"] = check_description(description)
+        if price is not None:
+            changes["price"] = check_not_negative(price, "price")
+        if stock is not None:
+            # An absolute stock level, as counted by the admin: it replaces what reservations
+            # left; reservations released later add their quantity back on top of it.
+            changes["stock"] = check_not_negative(stock, "stock")
+        oid = parse_object_id(product_id)
+        if oid is None:
+            raise NotFound("Product not found", productId=product_id)
+        changes["updated_at"] = utcnow()
+        raw = await ProductDoc.get_pymongo_collection().find_one_and_update(
+            {"_id": oid}, {"$set": changes}, return_document=ReturnDocument.AFTER
+        )
+        if raw is None:
+            raise NotFound("Product not found", productId=product_id)
+        logger.info("product updated", extra={"product.id": product_id})
+        updated: ProductDoc = ProductDoc.model_validate(raw)
+        return updated
+
+    async def by_ids(self, ids: Sequence[str]) -> list[ProductDoc | None]:
+        """One query for all `ids`, answered in their order; malformed and unknown ids: None."""
+        wanted = object_ids(ids)
+        found: dict[str, ProductDoc] = {}
+        if wanted:
+            query = ProductDoc.find({"_id": {"$in": wanted}})
+            found = {str(product.id): product for product in await query.to_list()}
+        return [found.get(i) for i in ids]
+
+    async def page(
+        self,
+        *,
+        first: int,
+        after: str | None = None,
+        search: str | None = None,
+        in_stock: bool | None = None,
+    ) -> ProductPage:
+        """Products in creation order (by _id), `first` of them after the cursor `after`."""
+        check_first(first)
+        conditions: list[dict[str, Any]] = []
+        if after is not None:
+            after_id = parse_object_id(decode_cursor(after))
+            if after_id is None:
+                raise BadUserInput("Malformed cursor", field="after")
+            conditions.append({"_id": {"$gt": after_id}})
+        if search:
+            if len(search) > MAX_SEARCH_LENGTH:
+                raise BadUserInput(
+                    f"search must be at most {MAX_SEARCH_LENGTH} characters", field="search"
+                )
+            # A case-insensitive substring: the input is a literal, never a pattern.
+            conditions.append({"name": {"$regex": re.escape(search), "$options": "i"}})
+        if in_stock is not None:
+            conditions.append({"stock": {"$gt": 0}} if in_stock else {"stock": {"$lte": 0}})
+        query = {"$and": conditions} if conditions else {}
+        found = (
+            await ProductDoc.find(query)
+            .sort([("_id", SortDirection.ASCENDING)])
+            .limit(first + 1)
+            .to_list()
+        )
+        return ProductPage(found[:first], has_next_page=len(found) > first)
+
+    async def seed(self, products: Sequence[dict[str, Any]]) -> int:
+        """Insert the products whose SKU is not there yet; returns how many were new."""
+        collection = ProductDoc.get_pymongo_collection()
+        inserted = 0
+        for spec in products:
+            now = utcnow()
+            document = ProductDoc(
+                sku=check_sku(spec["sku"]),
+                name=check_name(spec["name"]),
+                description=check_description(spec.get("description", "")),
+                price=check_not_negative(spec["price"], "price"),
+                currency=check_currency(spec.get("currency", "USD")),
+                stock=check_not_negative(spec["stock"], "stock"),
+                created_at=now,
+                updated_at=now,
+            ).model_dump(by_alias=True, exclude={"id", "revision_id"})
+            try:
+                result = await collection.update_one(
+                    {"sku": document["sku"]},
+                    {"$setOnInsert": document},
+                    upsert=True,
+                )
+            except DuplicateKeyError:  # a concurrent seed inserted it first
+                continue
+            inserted += result.upserted_id is not None
+        return inserted

@@ -1,0 +1,73 @@
+"""The documents this service keeps: products and stock reservations (Beanie)."""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from beanie import Document, Indexed, PydanticObjectId
+from pydantic import BaseModel, Field
+from pymongo import ASCENDING, IndexModel
+
+
+def utcnow() -> datetime:
+    """Now, at the millisecond precision BSON dates keep, so what we return is what we read."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+class ProductDoc(Document):
+    sku: Annotated[str, Indexed(unique=True)]
+    name: str
+    description: str = ""
+    price: int  # minor units
+    currency: str
+    stock: int
+    created_at: datetime
+    updated_at: datetime
+    # Marks of reservation steps applied to this document's stock, written in the same atomic
+    # update as the stock change itself; see reservations.py. Empty but for moments.
+    stock_marks: list[str] = Field(default_factory=list)
+
+    class Settings:
+        name = "products"
+
+
+class ReservationStatus(StrEnum):
+    APPLYING = "APPLYING"  # taking the items' stock; the document is the lock
+    PENDING = "PENDING"  # all stock taken; awaits confirmation until expires_at
+    CONFIRMED = "CONFIRMED"  # the order stands; only an explicit release returns the stock
+    RELEASING = "RELEASING"  # giving the stock back
+    RELEASED = "RELEASED"  # all stock given back; final
+
+
+class ReservationItem(BaseModel):
+    product_id: PydanticObjectId
+    quantity: int
+    unit_price: int | None = None
+    currency: str | None = None
+    # Progress, so that whoever finishes an interrupted reservation knows what was done.
+    applied: bool = False  # this item's stock was taken
+    returned: bool = False  # this item is settled on release (stock given back if applied)
+
+
+class ReservationDoc(Document):
+    # The caller's reservation id: the unique _id makes the document its own lock.
+    id: str  # type: ignore[assignment]
+    status: ReservationStatus
+    items: list[ReservationItem]
+    created_at: datetime
+    updated_at: datetime
+    # PENDING: when the reservation expires. APPLYING and RELEASING: when the lease of the
+    # request doing the work runs out and the sweeper may take over.
+    expires_at: datetime
+    # Product documents may still hold marks of this reservation (cleared when it settles).
+    marks: bool = True
+    # Why it was released: RELEASED (asked for), EXPIRED, FAILED (could not be applied).
+    release_reason: str | None = None
+
+    class Settings:
+        name = "reservations"
+        indexes = [
+            IndexModel([("status", ASCENDING), ("expires_at", ASCENDING)]),
+            IndexModel([("marks", ASCENDING), ("updated_at", ASCENDING)]),
+        ]

@@ -1,0 +1,160 @@
+"""The products subgraph's GraphQL schema, as named in shared/contract.graphql."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
+
+import strawberry
+from strawberry.types import Info
+
+from shopgraph_core.context import RequestContext
+from shopgraph_core.graphql import SubgraphSchema, build_schema
+from shopgraph_core.money import Money
+from shopgraph_core.pagination import DEFAULT_PAGE_SIZE, PageInfo
+from shopgraph_core.settings import ServiceSettings
+from shopgraph_products.catalogue import cursor_of
+from shopgraph_products.models import ProductDoc
+from shopgraph_products.service import ProductsService
+
+if TYPE_CHECKING:
+    from strawberry.dataloader import DataLoader
+
+Context = RequestContext[ProductsService]
+T = TypeVar("T")
+
+
+def _given(value: T | None) -> T | None:
+    """An optional argument's value; None when it was left out or given as null."""
+    return None if value is strawberry.UNSET else value
+
+
+def _loader(info: Info[Context, None]) -> "DataLoader[str, ProductDoc | None]":
+    return info.context.loader("products_by_id", info.context.state.catalogue.by_ids)
+
+
+@strawberry.federation.type(keys=["id"])
+class Product:
+    id: strawberry.ID
+    sku: str
+    name: str
+    description: str
+    price: Money
+    stock: int
+    created_at: datetime
+
+    @classmethod
+    async def resolve_reference(
+        cls, info: Info[Context, None], id: strawberry.ID
+    ) -> "Product | None":
+        # Every representation in one `_entities` call lands in the same DataLoader batch.
+        product = await _loader(info).load(str(id))
+        return None if product is None else cls.from_doc(product)
+
+    @classmethod
+    def from_doc(cls, product: ProductDoc) -> "Product":
+        return cls(
+            id=strawberry.ID(str(product.id)),
+            sku=product.sku,
+            name=product.name,
+            description=product.description,
+            price=Money(amount=product.price, currency=product.currency),
+            stock=product.stock,
+            created_at=product.created_at,
+        )
+
+
+@strawberry.type
+class ProductEdge:
+    cursor: str
+    node: Product
+
+
+@strawberry.type
+class ProductConnection:
+    edges: list[ProductEdge]
+    page_info: PageInfo
+
+
+@strawberry.input
+class CreateProductInput:
+    sku: str
+    name: str
+    description: str | None = ""
+    price: int = strawberry.field(description="Minor units, >= 0.")
+    currency: str | None = "USD"
+    stock: int = strawberry.field(description=">= 0.")
+
+
+@strawberry.input(description="Only the fields given (and not null) change.")
+class UpdateProductInput:
+    name: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    price: int | None = strawberry.UNSET
+    stock: int | None = strawberry.UNSET
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="A product by id; null when there is none.")
+    async def product(self, info: Info[Context, None], id: strawberry.ID) -> Product | None:
+        found = await _loader(info).load(str(id))
+        return None if found is None else Product.from_doc(found)
+
+    @strawberry.field(description="Products in the order they were added, a page at a time.")
+    async def products(
+        self,
+        info: Info[Context, None],
+        first: int | None = DEFAULT_PAGE_SIZE,
+        after: str | None = strawberry.UNSET,
+        search: str | None = strawberry.UNSET,
+        in_stock: bool | None = strawberry.UNSET,
+    ) -> ProductConnection:
+        page = await info.context.state.catalogue.page(
+            first=DEFAULT_PAGE_SIZE if first is None else first,
+            after=_given(after),
+            search=_given(search),
+            in_stock=_given(in_stock),
+        )
+        edges = [ProductEdge(cursor=cursor_of(p), node=Product.from_doc(p)) for p in page.products]
+        return ProductConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next_page,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Admin only.")
+    async def create_product(self, info: Info[Context, None], input: CreateProductInput) -> Product:
+        info.context.require_admin()
+        product = await info.context.state.catalogue.create(
+            sku=input.sku,
+            name=input.name,
+            description=input.description or "",
+            price=input.price,
+            currency="USD" if input.currency is None else input.currency,
+            stock=input.stock,
+        )
+        return Product.from_doc(product)
+
+    @strawberry.mutation(description="Admin only.")
+    async def update_product(
+        self, info: Info[Context, None], id: strawberry.ID, input: UpdateProductInput
+    ) -> Product:
+        info.context.require_admin()
+        product = await info.context.state.catalogue.update(
+            str(id),
+            name=_given(input.name),
+            description=_given(input.description),
+            price=_given(input.price),
+            stock=_given(input.stock),
+        )
+        return Product.from_doc(product)
+
+
+def create_schema(settings: ServiceSettings | None = None) -> SubgraphSchema:
+    return build_schema(
+        settings=settings or ServiceSettings(), query=Query, mutation=Mutation, types=[Product]
+    )

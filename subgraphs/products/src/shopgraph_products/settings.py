@@ -1,0 +1,30 @@
+from datetime import timedelta
+
+from pydantic import Field, SecretStr
+
+from shopgraph_core.internal import DEV_INTERNAL_SERVICE_TOKEN, internal_token_problems
+from shopgraph_core.mongo import is_loopback_url
+from shopgraph_core.settings import ServiceSettings
+
+DEFAULT_MONGODB_URL = "mongodb://127.0.0.1:27017/shopgraph_products"  # the dev FerretDB
+
+
+class ProductsSettings(ServiceSettings):
+    service_name: str = Field(default="products", exclude=True)
+    port: int = 4002
+    mongodb_url: str = DEFAULT_MONGODB_URL
+    # The credential other services (orders) present on /internal/ as X-Service-Token.
+    internal_service_token: SecretStr = SecretStr(DEV_INTERNAL_SERVICE_TOKEN)
+    # A PENDING reservation not confirmed within this time is released.
+    reservation_ttl: timedelta = timedelta(seconds=120)
+    # How often the sweeper looks for expired reservations.
+    reservation_sweep_interval: timedelta = timedelta(seconds=5)
+    # How long a request waits for a concurrent request with the same reservation id.
+    reservation_wait: timedelta = timedelta(seconds=5)
+
+    def unsafe_in_production(self) -> list[str]:
+        problems = super().unsafe_in_production()
+        if is_loopback_url(self.mongodb_url):
+            problems.append("MONGODB_URL must name the production MongoDB, not localhost")
+        problems.extend(internal_token_problems(self.internal_service_token))
+        return problems
