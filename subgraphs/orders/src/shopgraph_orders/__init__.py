@@ -1,0 +1,1 @@
+"""The orders subgraph: orders placed against stock that products reserves for them."""

@@ -1,0 +1,3 @@
+from shopgraph_orders.cli import main
+
+main()

@@ -1,0 +1,4 @@
+from shopgraph_core.sql import run_migrations
+from shopgraph_orders.models import Base
+
+run_migrations(Base.metadata)

@@ -1,0 +1,221 @@
+"""The orders subgraph's GraphQL schema, as named in shared/contract.graphql.
+
+`Order` is an entity of this subgraph. `User` is the users subgraph's entity, to which this
+one contributes `orders`; `Product` is a reference only products resolves. `Money` and
+`PageInfo` are shared with products (@shareable, one definition in shopgraph_core).
+
+Visibility: a customer sees only their own orders and an admin sees all. Another customer's
+order answers NOT_FOUND, exactly like an id that does not exist, so that order ids reveal
+nothing; `User.orders` of another user is FORBIDDEN (the user is not a secret, their orders
+are). Anonymous callers get UNAUTHENTICATED.
+"""
+
+from datetime import datetime
+
+import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
+from strawberry.types import Info
+
+from shopgraph_core.context import RequestContext
+from shopgraph_core.errors import Forbidden
+from shopgraph_core.graphql import SubgraphSchema, build_schema
+from shopgraph_core.money import Money
+from shopgraph_core.pagination import DEFAULT_PAGE_SIZE, PageInfo
+from shopgraph_core.settings import ServiceSettings
+from shopgraph_orders.models import OrderItemRow, OrderRow
+from shopgraph_orders.models import OrderStatus as OrderStatusValue
+from shopgraph_orders.orders import ItemRequest, OrderPage, Orders, can_see, cursor_of
+
+OrderStatus = strawberry.enum(OrderStatusValue, name="OrderStatus")
+Context = RequestContext[Orders]
+
+
+def _page_size(first: int | None) -> int:
+    # `first: Int = 20` as in the contract: an explicit null means the default.
+    return DEFAULT_PAGE_SIZE if first is None else first
+
+
+def _orders_by_id(info: Info[Context, None]) -> DataLoader[str, OrderRow | None]:
+    return info.context.loader("orders_by_id", info.context.state.by_ids)
+
+
+def _items_by_order(info: Info[Context, None]) -> DataLoader[str, list[OrderItemRow]]:
+    return info.context.loader("items_by_order", info.context.state.items_of)
+
+
+@strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])
+class Product:
+    """A product of the products subgraph; only its id is known here."""
+
+    id: strawberry.ID
+
+
+@strawberry.type
+class OrderItem:
+    quantity: int
+    unit_price: Money = strawberry.field(description="The price when the order was placed.")
+    _product_id: strawberry.Private[str]
+
+    @strawberry.field(description="Resolved by the products subgraph.")
+    def product(self) -> Product:
+        return Product(id=strawberry.ID(self._product_id))
+
+    @classmethod
+    def from_row(cls, row: OrderItemRow) -> "OrderItem":
+        return cls(
+            quantity=row.quantity,
+            unit_price=Money(amount=row.unit_price, currency=row.currency),
+            _product_id=row.product_id,
+        )
+
+
+@strawberry.federation.type(keys=["id"])
+class Order:
+    id: strawberry.ID
+    total: Money
+    status: OrderStatus  # type: ignore[valid-type]
+    created_at: datetime
+    _user_id: strawberry.Private[str]
+
+    @strawberry.field(description="Resolved by the users subgraph.")
+    def user(self) -> "User":
+        return User(id=strawberry.ID(self._user_id))
+
+    @strawberry.field
+    async def items(self, info: Info[Context, None]) -> list[OrderItem]:
+        # Every order of a response lands in the same batch: one query for all their items.
+        rows = await _items_by_order(info).load(str(self.id))
+        return [OrderItem.from_row(row) for row in rows]
+
+    @classmethod
+    async def resolve_reference(
+        cls, info: Info[Context, None], id: strawberry.ID
+    ) -> "Order | None":
+        caller = info.context.require_caller()
+        row = await _orders_by_id(info).load(str(id))
+        return None if row is None or not can_see(caller, row) else cls.from_row(row)
+
+    @classmethod
+    def from_row(cls, row: OrderRow) -> "Order":
+        return cls(
+            id=strawberry.ID(row.id),
+            total=Money(amount=row.total, currency=row.currency),
+            status=OrderStatusValue(row.status),
+            created_at=row.created_at,
+            _user_id=row.user_id,
+        )
+
+
+@strawberry.type
+class OrderEdge:
+    cursor: str
+    node: Order
+
+
+@strawberry.type
+class OrderConnection:
+    edges: list[OrderEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def from_page(cls, page: OrderPage) -> "OrderConnection":
+        edges = [OrderEdge(cursor=cursor_of(row), node=Order.from_row(row)) for row in page.orders]
+        return cls(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next_page,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+
+@strawberry.federation.type(keys=["id"])
+class User:
+    """The users subgraph's user, to which this subgraph adds `orders`."""
+
+    id: strawberry.ID
+
+    @strawberry.field(description="The user's orders, newest first: the user themself or an admin.")
+    async def orders(
+        self,
+        info: Info[Context, None],
+        first: int | None = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> OrderConnection:
+        caller = info.context.require_caller()
+        if caller.user_id != str(self.id) and not caller.is_admin:
+            raise Forbidden("Only the user themself or an admin may see these orders")
+        page = await info.context.state.page_for_user(
+            str(self.id), first=_page_size(first), after=after
+        )
+        return OrderConnection.from_page(page)
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> "User":
+        return cls(id=id)
+
+
+@strawberry.input
+class OrderItemInput:
+    product_id: strawberry.ID
+    quantity: int = strawberry.field(description="At least 1.")
+
+
+@strawberry.input
+class CreateOrderInput:
+    items: list[OrderItemInput] = strawberry.field(
+        description="At least one; each product at most once."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="A retry with the same key returns the same order, never a second one.",
+    )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="An order by id: its owner or an admin.")
+    async def order(self, info: Info[Context, None], id: strawberry.ID) -> Order | None:
+        caller = info.context.require_caller()
+        row = await info.context.state.visible(caller, str(id))
+        return Order.from_row(row)
+
+    @strawberry.field(description="The caller's orders, newest first.")
+    async def my_orders(
+        self,
+        info: Info[Context, None],
+        first: int | None = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> OrderConnection:
+        caller = info.context.require_caller()
+        page = await info.context.state.page_for_user(
+            caller.user_id, first=_page_size(first), after=after
+        )
+        return OrderConnection.from_page(page)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Reserves the stock and places the order, atomically.")
+    async def create_order(self, info: Info[Context, None], input: CreateOrderInput) -> Order:
+        caller = info.context.require_caller()
+        items = [ItemRequest(str(item.product_id), item.quantity) for item in input.items]
+        row = await info.context.state.create(caller, items, input.idempotency_key)
+        return Order.from_row(row)
+
+    @strawberry.mutation(description="Cancels the order and gives its stock back.")
+    async def cancel_order(self, info: Info[Context, None], id: strawberry.ID) -> Order:
+        caller = info.context.require_caller()
+        row = await info.context.state.cancel(caller, str(id))
+        return Order.from_row(row)
+
+
+def create_schema(settings: ServiceSettings | None = None) -> SubgraphSchema:
+    return build_schema(
+        settings=settings or ServiceSettings(),
+        query=Query,
+        mutation=Mutation,
+        types=[Order, User, Product],
+    )

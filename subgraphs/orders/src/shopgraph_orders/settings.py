@@ -1,0 +1,56 @@
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr
+
+from shopgraph_core.internal import DEV_INTERNAL_SERVICE_TOKEN, internal_token_problems
+from shopgraph_core.settings import ServiceSettings
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+class OrdersSettings(ServiceSettings):
+    service_name: str = Field(default="orders", exclude=True)
+    port: int = 4003
+    # None: an embedded SQLite file in the data folder.
+    database_url: str | None = None
+    # Development and test apply migrations at start; production runs `shopgraph-orders migrate`.
+    migrate_on_start: bool | None = None
+
+    # The products service's internal API (stock reservations), and the credential it wants.
+    products_internal_url: str = "http://127.0.0.1:4002"
+    internal_service_token: SecretStr = SecretStr(DEV_INTERNAL_SERVICE_TOKEN)
+    # Per attempt: connecting, and the whole call. All reservation calls are idempotent, so
+    # connect errors, timeouts and 5xx answers are retried this many times, with backoff.
+    products_connect_timeout_s: float = 2.0
+    products_timeout_s: float = 3.0
+    products_retries: int = Field(default=2, ge=0, le=5)
+    products_retry_backoff_s: float = 0.1
+
+    # The reconciler: confirms the reservations of stored orders that were never confirmed
+    # (the service stopped between storing and confirming), and releases the stock of
+    # cancelled orders whose release did not get through. Products expires unconfirmed
+    # reservations after 120 s, so both must run well within that.
+    reconcile_interval_s: float = 5.0
+    # Only orders older than this are touched, so requests in flight finish their own work.
+    reconcile_after_s: float = 10.0
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'orders.db'}"
+
+    @property
+    def effective_migrate_on_start(self) -> bool:
+        if self.migrate_on_start is None:
+            return not self.is_production
+        return self.migrate_on_start
+
+    def unsafe_in_production(self) -> list[str]:
+        problems = super().unsafe_in_production()
+        if self.database_url is None or self.database_url.startswith("sqlite"):
+            problems.append("DATABASE_URL must name a MySQL/MariaDB server, not SQLite")
+        if self.migrate_on_start:
+            problems.append("MIGRATE_ON_START must be off; run `shopgraph-orders migrate`")
+        if (urlsplit(self.products_internal_url).hostname or "localhost") in LOOPBACK_HOSTS:
+            problems.append("PRODUCTS_INTERNAL_URL must name the products service, not localhost")
+        problems.extend(internal_token_problems(self.internal_service_token))
+        return problems
