@@ -94,7 +94,23 @@ class MongoStore:
 
     async def init(self) -> None:
         """Bind the documents to this database and create their indexes."""
-        await init_beanie(database=self.database, document_models=self._document_models)
+        await init_beanie(
+            database=self.database,
+            document_models=self._document_models,
+            skip_indexes=await self._is_ferretdb_restart(),
+        )
+
+    async def _is_ferretdb_restart(self) -> bool:
+        """True on FerretDB when the database exists already (the service restarts).
+
+        FerretDB v1 drops the connection when asked to create a compound index that exists
+        already, which Beanie asks at every start (MongoDB takes it as a no-op). So on FerretDB
+        (dev and test only) the first start creates the indexes and restarts leave them be.
+        """
+        build_info = await self.client.admin.command("buildInfo")
+        if "ferretdbVersion" not in build_info:
+            return False
+        return bool(await self.database.list_collection_names())
 
     async def check_ready(self) -> None:
         await self.database.command("ping")
