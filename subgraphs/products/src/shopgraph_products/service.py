@@ -25,7 +25,9 @@ class ProductsService:
         self.store = store
         self.catalogue = Catalogue()
         self.reservations = Reservations(
-            ttl=settings.reservation_ttl, lease=RESERVATION_LEASE, wait=settings.reservation_wait
+            ttl=timedelta(seconds=settings.reservation_ttl),
+            lease=RESERVATION_LEASE,
+            wait=timedelta(seconds=settings.reservation_wait),
         )
 
     async def check_ready(self) -> None:
@@ -41,9 +43,9 @@ def open_store(settings: ProductsSettings) -> MongoStore:
     )
 
 
-async def _sweep_forever(reservations: Reservations, interval: timedelta) -> None:
+async def _sweep_forever(reservations: Reservations, interval_s: float) -> None:
     while True:
-        await asyncio.sleep(interval.total_seconds())
+        await asyncio.sleep(interval_s)
         try:
             if released := await reservations.sweep():
                 logger.info("released %d lapsed reservations", released)

@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from pydantic import Field, SecretStr
 
 from shopgraph_core.internal import DEV_INTERNAL_SERVICE_TOKEN, internal_token_problems
@@ -15,12 +13,12 @@ class ProductsSettings(ServiceSettings):
     mongodb_url: str = DEFAULT_MONGODB_URL
     # The credential other services (orders) present on /internal/ as X-Service-Token.
     internal_service_token: SecretStr = SecretStr(DEV_INTERNAL_SERVICE_TOKEN)
-    # A PENDING reservation not confirmed within this time is released.
-    reservation_ttl: timedelta = timedelta(seconds=120)
-    # How often the sweeper looks for expired reservations.
-    reservation_sweep_interval: timedelta = timedelta(seconds=5)
-    # How long a request waits for a concurrent request with the same reservation id.
-    reservation_wait: timedelta = timedelta(seconds=5)
+    # Seconds. A PENDING reservation not confirmed within RESERVATION_TTL is released.
+    reservation_ttl: float = Field(default=120.0, gt=0)
+    # Seconds between the sweeper's looks for lapsed reservations.
+    reservation_sweep_interval: float = Field(default=5.0, gt=0)
+    # Seconds a request waits for a concurrent request with the same reservation id.
+    reservation_wait: float = Field(default=5.0, gt=0)
 
     def unsafe_in_production(self) -> list[str]:
         problems = super().unsafe_in_production()
