@@ -1,0 +1,240 @@
+"""order, myOrders and User.orders: who sees what, cursor pages, and batched loading."""
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from shopgraph_core.testing.graphql_client import error_codes
+from shopgraph_core.testing.sql_queries import count_queries
+
+Shop = Any  # tests/conftest.py's Shop: drives products and orders
+
+ORDER = "query Order($id: ID!) { order(id: $id) { id status user { id } total { amount } } }"
+MY_ORDERS = """
+query MyOrders($first: Int, $after: String) {
+  myOrders(first: $first, after: $after) {
+    edges { cursor node { id } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+USER_ORDERS = """
+query UserOrders($representations: [_Any!]!, $first: Int, $after: String) {
+  _entities(representations: $representations) {
+    ... on User { id orders(first: $first, after: $after) { edges { node { id user { id } } } } }
+  }
+}"""
+ORDER_ENTITIES = """
+query Orders($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on Order { id } }
+}"""
+
+
+async def place(shop: Shop, token: str, count: int = 1, quantity: int = 1) -> list[str]:
+    product = await shop.product(stock=count * quantity + 5)
+    ids = []
+    for _ in range(count):
+        body = await shop.create_order(token, [(product["id"], quantity)])
+        assert "errors" not in body, body
+        ids.append(body["data"]["createOrder"]["id"])
+    return ids
+
+
+async def test_a_customer_sees_their_own_order(shop: Shop) -> None:
+    user_id, token = shop.customer()
+    [order_id] = await place(shop, token)
+
+    body = await shop.client.execute(ORDER, {"id": order_id}, token=token)
+
+    assert body["data"]["order"]["id"] == order_id
+    assert body["data"]["order"]["user"] == {"id": user_id}
+    assert body["data"]["order"]["status"] == "CONFIRMED"
+
+
+async def test_another_customers_order_is_not_found_like_a_missing_one(shop: Shop) -> None:
+    _, owner = shop.customer()
+    _, other = shop.customer()
+    [order_id] = await place(shop, owner)
+
+    theirs = await shop.client.execute(ORDER, {"id": order_id}, token=other)
+    missing = await shop.client.execute(
+        ORDER, {"id": "00000000-0000-4000-8000-000000000000"}, token=other
+    )
+
+    assert error_codes(theirs) == ["NOT_FOUND"]
+    assert theirs["data"] == {"order": None}
+    # Nothing tells another's order from an id that does not exist.
+    assert theirs["errors"][0]["message"] == missing["errors"][0]["message"]
+    assert error_codes(missing) == ["NOT_FOUND"]
+
+
+async def test_an_admin_sees_every_order(shop: Shop) -> None:
+    owner_id, owner = shop.customer()
+    _, admin = shop.admin()
+    [order_id] = await place(shop, owner)
+
+    body = await shop.client.execute(ORDER, {"id": order_id}, token=admin)
+
+    assert body["data"]["order"]["user"] == {"id": owner_id}
+
+
+async def test_anonymous_callers_are_unauthenticated(shop: Shop) -> None:
+    _, owner = shop.customer()
+    [order_id] = await place(shop, owner)
+
+    for query, variables in [(ORDER, {"id": order_id}), (MY_ORDERS, {})]:
+        body = await shop.client.execute(query, variables)
+        assert error_codes(body) == ["UNAUTHENTICATED"], query
+
+
+async def test_a_forged_token_is_unauthenticated(shop: Shop) -> None:
+    from shopgraph_core.testing.tokens import TestTokens
+
+    forged = TestTokens().customer()
+
+    body = await shop.client.execute(MY_ORDERS, {}, token=forged)
+
+    assert error_codes(body) == ["UNAUTHENTICATED"]
+
+
+async def test_my_orders_pages_newest_first_with_opaque_cursors(shop: Shop) -> None:
+    _, token = shop.customer()
+    placed = await place(shop, token, count=5)
+    newest_first = list(reversed(placed))
+
+    seen: list[str] = []
+    after = None
+    pages = 0
+    while True:
+        body = await shop.client.execute(MY_ORDERS, {"first": 2, "after": after}, token=token)
+        assert "errors" not in body, body
+        connection = body["data"]["myOrders"]
+        seen += [edge["node"]["id"] for edge in connection["edges"]]
+        pages += 1
+        if not connection["pageInfo"]["hasNextPage"]:
+            break
+        after = connection["pageInfo"]["endCursor"]
+        assert after == connection["edges"][-1]["cursor"]
+        assert placed[0] not in after  # opaque: not the id in plain sight
+
+    assert seen == newest_first
+    assert pages == 3
+
+
+async def test_a_page_after_the_last_order_is_empty(shop: Shop) -> None:
+    _, token = shop.customer()
+    await place(shop, token, count=1)
+    first = await shop.client.execute(MY_ORDERS, {"first": 1}, token=token)
+    cursor = first["data"]["myOrders"]["pageInfo"]["endCursor"]
+
+    body = await shop.client.execute(MY_ORDERS, {"first": 1, "after": cursor}, token=token)
+
+    assert body["data"]["myOrders"] == {
+        "edges": [],
+        "pageInfo": {"hasNextPage": False, "endCursor": None},
+    }
+
+
+async def test_a_customer_without_orders_has_an_empty_connection(shop: Shop) -> None:
+    _, token = shop.customer()
+
+    body = await shop.client.execute(MY_ORDERS, {}, token=token)
+
+    assert body["data"]["myOrders"] == {
+        "edges": [],
+        "pageInfo": {"hasNextPage": False, "endCursor": None},
+    }
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [{"first": 0}, {"first": 101}, {"first": -1}, {"after": "garbage!"}, {"after": "Zm9v"}],
+)
+async def test_bad_page_arguments_are_bad_user_input(shop: Shop, variables: dict[str, Any]) -> None:
+    _, token = shop.customer()
+
+    body = await shop.client.execute(MY_ORDERS, variables, token=token)
+
+    assert error_codes(body) == ["BAD_USER_INPUT"], body
+
+
+async def test_user_orders_are_for_the_user_themself_or_an_admin(shop: Shop) -> None:
+    owner_id, owner = shop.customer()
+    _, other = shop.customer()
+    _, admin = shop.admin()
+    placed = await place(shop, owner, count=2)
+    variables = {"representations": [{"__typename": "User", "id": owner_id}], "first": 10}
+
+    own = await shop.client.execute(USER_ORDERS, variables, token=owner)
+    as_admin = await shop.client.execute(USER_ORDERS, variables, token=admin)
+    as_other = await shop.client.execute(USER_ORDERS, variables, token=other)
+    anonymous = await shop.client.execute(USER_ORDERS, variables)
+
+    expected = [{"node": {"id": i, "user": {"id": owner_id}}} for i in reversed(placed)]
+    assert own["data"]["_entities"][0]["orders"]["edges"] == expected
+    assert as_admin["data"]["_entities"][0]["orders"]["edges"] == expected
+    assert error_codes(as_other) == ["FORBIDDEN"]
+    assert error_codes(anonymous) == ["UNAUTHENTICATED"]
+
+
+async def test_order_entities_resolve_only_what_the_caller_may_see(shop: Shop) -> None:
+    _, owner = shop.customer()
+    _, other = shop.customer()
+    [order_id] = await place(shop, owner)
+    variables = {"representations": [{"__typename": "Order", "id": order_id}]}
+
+    own = await shop.client.execute(ORDER_ENTITIES, variables, token=owner)
+    as_other = await shop.client.execute(ORDER_ENTITIES, variables, token=other)
+
+    assert own["data"]["_entities"] == [{"id": order_id}]
+    assert as_other["data"]["_entities"] == [None]
+
+
+async def test_fifty_orders_with_items_users_and_products_cost_two_queries(shop: Shop) -> None:
+    _, token = shop.customer()
+    products = [await shop.product(stock=200) for _ in range(3)]
+    items = [(p["id"], 1) for p in products]
+    for batch in range(5):
+        bodies = await asyncio.gather(
+            *(shop.create_order(token, items, key=f"bulk-{batch}-{i}") for i in range(10))
+        )
+        assert all("errors" not in body for body in bodies), bodies
+    query = """
+    query Fifty {
+      myOrders(first: 50) {
+        edges { node {
+          id status createdAt total { amount currency } user { id }
+          items { quantity unitPrice { amount currency } product { id } }
+        } }
+      }
+    }"""
+
+    with count_queries(shop.orders.store.engine) as queries:
+        body = await shop.client.execute(query, token=token)
+
+    assert "errors" not in body, body
+    edges = body["data"]["myOrders"]["edges"]
+    assert len(edges) == 50
+    assert all(len(edge["node"]["items"]) == 3 for edge in edges)
+    # The page of orders, then the items of all 50 in one batch; users and products are
+    # references the gateway resolves in their subgraphs, one batch each.
+    assert queries.count == 2, queries.statements
+
+
+async def test_order_entities_are_loaded_in_one_query(shop: Shop) -> None:
+    _, admin = shop.admin()
+    _, owner = shop.customer()
+    placed = await place(shop, owner, count=5)
+    representations = [{"__typename": "Order", "id": i} for i in placed] * 4
+    query = """
+    query Entities($representations: [_Any!]!) {
+      _entities(representations: $representations) {
+        ... on Order { id items { quantity } }
+      }
+    }"""
+
+    with count_queries(shop.orders.store.engine) as queries:
+        body = await shop.client.execute(query, {"representations": representations}, token=admin)
+
+    assert [e["id"] for e in body["data"]["_entities"]] == placed * 4
+    assert queries.count == 2, queries.statements
