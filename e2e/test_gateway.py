@@ -2,6 +2,7 @@
 
 import json
 import subprocess
+import time
 import uuid
 from typing import Any
 
@@ -79,12 +80,19 @@ def test_trace_context_reaches_the_subgraph(gateway: Any) -> None:
         headers={"traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"},
     )
 
-    lines = [
-        json.loads(line)
-        for line in gateway.service_log("users").splitlines()
-        if line.startswith("{")
-    ]
-    traced = [line for line in lines if line.get("trace", {}).get("id") == trace_id]
+    # The access line is written after the response leaves, so give it a moment to land.
+    traced: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        lines = [
+            json.loads(line)
+            for line in gateway.service_log("users").splitlines()
+            if line.startswith("{")
+        ]
+        traced = [line for line in lines if line.get("trace", {}).get("id") == trace_id]
+        if any(line.get("user", {}).get("id") for line in traced):
+            break
+        time.sleep(0.1)
     assert traced, "the users subgraph never saw the trace id sent to the gateway"
     assert any(line.get("user", {}).get("id") for line in traced)
 

@@ -156,6 +156,8 @@ class Topology:
         ready = f"http://127.0.0.1:{self.gateway_health_port}/health"
         router = self.router_binary()
         if router:
+            # router.yaml names the Rhai folder relative to the root; make it absolute here.
+            env["ROUTER_RHAI_DIR"] = str(REPO / "router" / "rhai")
             argv = [
                 router,
                 "--config",

@@ -28,7 +28,9 @@ def free_port() -> int:
         return port
 
 
-def wait_for_port(port: int, timeout_s: float, process: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for_port(
+    port: int, timeout_s: float, process: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -59,19 +61,37 @@ def mariadb_server() -> Iterator[str]:
     datadir, sock, log = root / "data", root / "mysqld.sock", root / "mysqld.log"
     port = free_port()
     subprocess.run(
-        [_binary("mariadb-install-db", "mysql_install_db"), "--no-defaults",
-         f"--datadir={datadir}", "--user=root", "--auth-root-authentication-method=socket",
-         "--skip-test-db"],
-        check=True, capture_output=True,
+        [
+            _binary("mariadb-install-db", "mysql_install_db"),
+            "--no-defaults",
+            f"--datadir={datadir}",
+            "--user=root",
+            "--auth-root-authentication-method=socket",
+            "--skip-test-db",
+        ],
+        check=True,
+        capture_output=True,
     )
     process = subprocess.Popen(
-        [_binary("mariadbd", "mysqld"), "--no-defaults", f"--datadir={datadir}",
-         f"--socket={sock}", f"--port={port}", "--bind-address=127.0.0.1", "--user=root",
-         f"--log-error={log}", "--skip-log-bin", "--innodb-buffer-pool-size=256M",
-         # Durability is not under test here; speed is welcome.
-         "--innodb-flush-log-at-trx-commit=0", "--innodb-doublewrite=0",
-         "--max-connections=500", f"--pid-file={root / 'mysqld.pid'}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            _binary("mariadbd", "mysqld"),
+            "--no-defaults",
+            f"--datadir={datadir}",
+            f"--socket={sock}",
+            f"--port={port}",
+            "--bind-address=127.0.0.1",
+            "--user=root",
+            f"--log-error={log}",
+            "--skip-log-bin",
+            "--innodb-buffer-pool-size=256M",
+            # Durability is not under test here; speed is welcome.
+            "--innodb-flush-log-at-trx-commit=0",
+            "--innodb-doublewrite=0",
+            "--max-connections=500",
+            f"--pid-file={root / 'mysqld.pid'}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         try:
@@ -79,10 +99,17 @@ def mariadb_server() -> Iterator[str]:
         except (TimeoutError, RuntimeError) as exc:
             raise RuntimeError(f"MariaDB did not start:\n{log.read_text()[-3000:]}") from exc
         subprocess.run(
-            [_binary("mariadb", "mysql"), "--no-defaults", f"--socket={sock}", "-uroot", "-e",
-             f"CREATE USER '{MARIADB_USER}'@'%' IDENTIFIED BY '{MARIADB_PASSWORD}';"
-             f"GRANT ALL ON *.* TO '{MARIADB_USER}'@'%';"],
-            check=True, capture_output=True,
+            [
+                _binary("mariadb", "mysql"),
+                "--no-defaults",
+                f"--socket={sock}",
+                "-uroot",
+                "-e",
+                f"CREATE USER '{MARIADB_USER}'@'%' IDENTIFIED BY '{MARIADB_PASSWORD}';"
+                f"GRANT ALL ON *.* TO '{MARIADB_USER}'@'%';",
+            ],
+            check=True,
+            capture_output=True,
         )
         yield f"mysql://{MARIADB_USER}:{MARIADB_PASSWORD}@127.0.0.1:{port}"
     finally:
@@ -96,7 +123,7 @@ def mariadb_server() -> Iterator[str]:
 
 def new_mysql_database(base_url: str, prefix: str) -> str:
     """Create an empty database on the server and return its URL."""
-    import pymysql  # noqa: PLC0415 - only SQL services' tests need it
+    import pymysql
 
     url = make_url(base_url)
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
