@@ -5,6 +5,7 @@ aiosqlite as the embedded default. Alembic migrations run over the service's own
 """
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as sa_create_async_engine
 from sqlalchemy.types import TypeDecorator
+
+from shopgraph_core.cli import ExtraCommand, S
 
 # Plain scheme names a user may type, mapped to the async drivers we ship.
 _ASYNC_DRIVERS = {
@@ -172,3 +175,17 @@ def run_migrations(target_metadata: Any) -> None:
         await engine.dispose()
 
     asyncio.run(run_own_engine())
+
+
+def migrate_command(database_url: Callable[[S], str], migrations_dir: Path) -> ExtraCommand[S]:
+    """The `migrate` command of a SQL service: how production applies migrations."""
+
+    async def migrate(settings: S) -> str:
+        store = SqlStore(database_url(settings), migrations_dir)
+        try:
+            await store.migrate()
+        finally:
+            await store.close()
+        return "database is at the newest revision"
+
+    return ExtraCommand("apply database migrations, then exit", migrate)
