@@ -4,12 +4,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from shopgraph_core.testing.graphql_client import GraphQLClient
+from shopgraph_core.testing.spans import recorded_spans, spans_of_trace
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 PARENT_SPAN_ID = "b7ad6b7169203331"
@@ -17,13 +15,8 @@ PARENT_SPAN_ID = "b7ad6b7169203331"
 
 @pytest.fixture
 def spans(client: GraphQLClient) -> Iterator[InMemorySpanExporter]:
-    provider = trace.get_tracer_provider()
-    assert isinstance(provider, TracerProvider)
-    exporter = InMemorySpanExporter()
-    processor = SimpleSpanProcessor(exporter)
-    provider.add_span_processor(processor)
-    yield exporter
-    processor.shutdown()
+    with recorded_spans() as exporter:
+        yield exporter
 
 
 async def test_request_and_database_spans_join_the_callers_trace(
@@ -38,9 +31,7 @@ async def test_request_and_database_spans_join_the_callers_trace(
         headers={"traceparent": f"00-{TRACE_ID}-{PARENT_SPAN_ID}-01"},
     )
 
-    finished = [
-        s for s in spans.get_finished_spans() if format(s.context.trace_id, "032x") == TRACE_ID
-    ]
+    finished = spans_of_trace(spans, TRACE_ID)
     [server] = [s for s in finished if s.name == "query TracedMe"]
     assert server.parent is not None
     assert format(server.parent.span_id, "016x") == PARENT_SPAN_ID

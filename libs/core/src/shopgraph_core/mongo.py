@@ -22,6 +22,7 @@ from typing import Any
 from beanie import Document, init_beanie
 from bson import ObjectId
 from bson.errors import InvalidId
+from opentelemetry import trace
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.monitoring import (
@@ -31,12 +32,15 @@ from pymongo.monitoring import (
     CommandSucceededEvent,
 )
 
+from shopgraph_core.tracing import tracer
+
 logger = logging.getLogger("shopgraph.mongo")
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 # Fail fast when the server is away, instead of pymongo's default 30 s.
 SERVER_SELECTION_TIMEOUT_MS = 5000
 
+CommandEvent = CommandStartedEvent | CommandSucceededEvent | CommandFailedEvent
 CommandCallback = Callable[[CommandStartedEvent], None]
 
 
@@ -67,6 +71,45 @@ class CommandDispatcher(CommandListener):
         pass
 
 
+class CommandTracer(CommandListener):
+    """A client span for every MongoDB command, child of the request being served.
+
+    pymongo's async client emits these events in the task that sent the command, so the
+    current span is the request's.
+    """
+
+    def __init__(self) -> None:
+        self._spans: dict[tuple[int, int], trace.Span] = {}
+
+    @staticmethod
+    def _key(
+        event: CommandStartedEvent | CommandSucceededEvent | CommandFailedEvent,
+    ) -> tuple[int, int]:
+        return (event.request_id, event.operation_id or 0)
+
+    def started(self, event: CommandStartedEvent) -> None:
+        span = tracer().start_span(
+            f"mongodb {event.command_name}",
+            kind=trace.SpanKind.CLIENT,
+            attributes={
+                "db.system": "mongodb",
+                "db.name": event.database_name,
+                "db.operation.name": event.command_name,
+                "db.collection.name": str(event.command.get(event.command_name, "")),
+            },
+        )
+        self._spans[self._key(event)] = span
+
+    def succeeded(self, event: CommandSucceededEvent) -> None:
+        if span := self._spans.pop(self._key(event), None):
+            span.end()
+
+    def failed(self, event: CommandFailedEvent) -> None:
+        if span := self._spans.pop(self._key(event), None):
+            span.set_status(trace.Status(trace.StatusCode.ERROR, event.failure.get("codeName")))
+            span.end()
+
+
 class MongoStore:
     """A client, its database and the service's Beanie documents."""
 
@@ -85,7 +128,7 @@ class MongoStore:
             tz_aware=True,
             appname=app_name,
             serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS,
-            event_listeners=[self.commands],
+            event_listeners=[self.commands, CommandTracer()],
         )
         self.database: AsyncDatabase[dict[str, Any]] = self.client.get_default_database(
             default=default_database
