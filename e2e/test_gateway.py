@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
 
 from shopgraph_core.testing.graphql_client import error_codes
 from shopgraph_stack.topology import REPO
@@ -134,15 +133,17 @@ def test_subgraph_down_is_upstream_unavailable_without_urls(gateway: Any) -> Non
 
 
 def test_graphiql_explorer_runs_a_query_in_chromium(gateway: Any, tmp_path: Any) -> None:
-    """The offline explorer in headless Chromium: the page loads, runs a query, shows it."""
-    if gateway.kind == "router":
-        pytest.skip(
-            "the router serves no static files: its explorer is Apollo Sandbox, loaded from "
-            "Apollo's CDN; the offline GraphiQL explorer is the Node gateway's (docs/router.md)"
-        )
+    """The offline explorer in headless Chromium: the page loads, runs a query, shows it.
+
+    Through the Node gateway it is at the gateway's URL; beside the router, which serves
+    no static files, it is the explorer server whose queries go to the router."""
     screenshot = tmp_path / "graphiql.png"
     result = subprocess.run(
-        ["node", str(REPO / "gateway" / "test" / "graphiql-smoke.mjs"), f"{gateway.url}/"],
+        [
+            "node",
+            str(REPO / "gateway" / "test" / "graphiql-smoke.mjs"),
+            gateway.topology.explorer_url,
+        ],
         env={"SCREENSHOT_PATH": str(screenshot), "PATH": "/usr/bin:/bin:/usr/local/bin"},
         capture_output=True,
         text=True,

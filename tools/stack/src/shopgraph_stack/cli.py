@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
             gateway = topology.gateway_url
             supervisor.say(
                 "\n  shopgraph is up. Ctrl-C stops everything.\n"
-                f"  GraphQL explorer  {gateway}/\n"
+                f"  GraphQL explorer  {topology.explorer_url}\n"
                 f"  GraphQL endpoint  {gateway}/graphql\n"
                 f"  gateway health    http://127.0.0.1:{topology.gateway_health_port}/health\n"
                 + "".join(

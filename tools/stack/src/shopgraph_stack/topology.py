@@ -18,7 +18,7 @@ VENV_BIN = REPO / ".venv" / "bin"
 
 DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD = "admin@example.com", "shopgraph-admin"
 DEV_CUSTOMER_EMAIL, DEV_CUSTOMER_PASSWORD = "customer@example.com", "shopgraph-customer"
-GATEWAY_PORT, GATEWAY_HEALTH_PORT, FERRETDB_PORT = 4000, 8088, 27017
+GATEWAY_PORT, GATEWAY_HEALTH_PORT, FERRETDB_PORT, EXPLORER_PORT = 4000, 8088, 27017, 4080
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,14 @@ class Topology:
     @property
     def ferretdb_port(self) -> int:
         return FERRETDB_PORT + self.port_offset
+
+    @property
+    def explorer_url(self) -> str:
+        """The offline GraphiQL: the Node gateway serves it itself; beside the router, a
+        small explorer server of its own does (the router's Sandbox needs the internet)."""
+        if self.router_binary():
+            return f"http://127.0.0.1:{EXPLORER_PORT + self.port_offset}/"
+        return f"{self.gateway_url}/"
 
     @property
     def gateway_url(self) -> str:
@@ -139,6 +147,20 @@ class Topology:
                 )
             )
         found.append(self._gateway(base))
+        if self.router_binary():
+            explorer_env = {
+                **base,
+                "EXPLORER_PORT": str(EXPLORER_PORT + self.port_offset),
+                "ROUTER_URL": self.gateway_url,
+            }
+            found.append(
+                Component(
+                    "explorer",
+                    ["node", str(REPO / "gateway" / "explorer.mjs")],
+                    explorer_env,
+                    ready_url=self.explorer_url,
+                )
+            )
         return found
 
     def _gateway(self, base: dict[str, str]) -> Component:
