@@ -44,6 +44,13 @@ class RequestContext(BaseContext, Generic[StateT]):
             raise Forbidden("Only an admin may do this")
         return caller
 
+    def require_self_or_admin(self, user_id: str, what: str) -> Caller:
+        """The caller, when they are the user `user_id` or an admin; FORBIDDEN otherwise."""
+        caller = self.require_caller()
+        if caller.user_id != user_id and not caller.is_admin:
+            raise Forbidden(f"Only the user themself or an admin may {what}")
+        return caller
+
     def loader(
         self, name: str, load: Callable[[list[K]], Awaitable[Sequence[V]]]
     ) -> DataLoader[K, V]:

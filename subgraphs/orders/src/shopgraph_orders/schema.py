@@ -19,7 +19,6 @@ from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
 from shopgraph_core.context import RequestContext
-from shopgraph_core.errors import Forbidden
 from shopgraph_core.graphql import SubgraphSchema, build_schema
 from shopgraph_core.money import Money
 from shopgraph_core.pagination import DEFAULT_PAGE_SIZE, PageInfo
@@ -144,9 +143,7 @@ class User:
         first: int | None = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> OrderConnection:
-        caller = info.context.require_caller()
-        if caller.user_id != str(self.id) and not caller.is_admin:
-            raise Forbidden("Only the user themself or an admin may see these orders")
+        info.context.require_self_or_admin(str(self.id), "see these orders")
         page = await info.context.state.page_for_user(
             str(self.id), first=_page_size(first), after=after
         )

@@ -7,7 +7,6 @@ from strawberry.types import Info
 
 from shopgraph_core.auth import Role as RoleValue
 from shopgraph_core.context import RequestContext
-from shopgraph_core.errors import Forbidden
 from shopgraph_core.graphql import SubgraphSchema, build_schema
 from shopgraph_core.settings import ServiceSettings
 from shopgraph_users.accounts import Accounts, Session
@@ -35,9 +34,7 @@ class User:
     def email(self, info: Info[Context, None]) -> str:
         if self._owned_by_caller:
             return self._email
-        caller = info.context.require_caller()
-        if caller.user_id != self.id and not caller.is_admin:
-            raise Forbidden("Only the user themself or an admin may see this email")
+        info.context.require_self_or_admin(self.id, "see this email")
         return self._email
 
     @classmethod
@@ -95,9 +92,7 @@ class Query:
 
     @strawberry.field(description="A user by id: the user themself or an admin.")
     async def user(self, info: Info[Context, None], id: strawberry.ID) -> User | None:
-        caller = info.context.require_caller()
-        if caller.user_id != str(id) and not caller.is_admin:
-            raise Forbidden("Only the user themself or an admin may read this user")
+        info.context.require_self_or_admin(str(id), "read this user")
         row = await _loader(info).load(str(id))
         return None if row is None else User.from_row(row)
 
