@@ -8,9 +8,17 @@ unsafe default is still in place, rather than run with dev keys, SQLite or debug
 from enum import StrEnum
 from pathlib import Path
 from typing import Self
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when an http(s) URL names this machine: a dev default, never production's."""
+    return (urlsplit(url).hostname or "localhost") in LOOPBACK_HOSTS
 
 
 class Environment(StrEnum):
@@ -76,7 +84,7 @@ class ServiceSettings(BaseSettings):
             problems.append("INTROSPECTION must be off")
         if self.debug_errors:
             problems.append("DEBUG_ERRORS must be off")
-        if self.jwks_url.startswith("http://127.0.0.1"):
+        if is_loopback_url(self.jwks_url):
             problems.append("JWKS_URL must name the users service, not the dev default")
         return problems
 

@@ -5,10 +5,11 @@ aiosqlite as the embedded default. Alembic migrations run over the service's own
 """
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -19,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as sa_create_async_engine
 from sqlalchemy.types import TypeDecorator
 
-from shopgraph_core.cli import ExtraCommand, S
+from shopgraph_core.cli import ExtraCommand
+from shopgraph_core.settings import ServiceSettings
 
 # Plain scheme names a user may type, mapped to the async drivers we ship.
 _ASYNC_DRIVERS = {
@@ -177,11 +179,57 @@ def run_migrations(target_metadata: Any) -> None:
     asyncio.run(run_own_engine())
 
 
-def migrate_command(database_url: Callable[[S], str], migrations_dir: Path) -> ExtraCommand[S]:
+class SqlServiceSettings(ServiceSettings):
+    """Settings of a service that keeps SQL data (users, orders)."""
+
+    # None: an embedded SQLite file in the data folder, named after the service.
+    database_url: str | None = None
+    # Development and test apply migrations at start; production runs `shopgraph-X migrate`.
+    migrate_on_start: bool | None = None
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / f'{self.service_name}.db'}"
+
+    @property
+    def effective_migrate_on_start(self) -> bool:
+        if self.migrate_on_start is None:
+            return not self.is_production
+        return self.migrate_on_start
+
+    def unsafe_in_production(self) -> list[str]:
+        problems = super().unsafe_in_production()
+        if self.database_url is None or is_sqlite(self.database_url):
+            problems.append("DATABASE_URL must name a MySQL/MariaDB server, not SQLite")
+        if self.migrate_on_start:
+            problems.append(
+                f"MIGRATE_ON_START must be off; run `shopgraph-{self.service_name} migrate`"
+            )
+        return problems
+
+
+@asynccontextmanager
+async def open_sql_store(
+    settings: SqlServiceSettings, migrations_dir: Path
+) -> AsyncIterator[SqlStore]:
+    """The service's database for the app's lifetime, migrated first where settings say so."""
+    store = SqlStore(settings.effective_database_url, migrations_dir)
+    try:
+        if settings.effective_migrate_on_start:
+            await store.migrate()
+        yield store
+    finally:
+        await store.close()
+
+
+SqlSettingsT = TypeVar("SqlSettingsT", bound=SqlServiceSettings)
+
+
+def migrate_command(migrations_dir: Path) -> ExtraCommand[SqlSettingsT]:
     """The `migrate` command of a SQL service: how production applies migrations."""
 
-    async def migrate(settings: S) -> str:
-        store = SqlStore(database_url(settings), migrations_dir)
+    async def migrate(settings: SqlSettingsT) -> str:
+        store = SqlStore(settings.effective_database_url, migrations_dir)
         try:
             await store.migrate()
         finally:

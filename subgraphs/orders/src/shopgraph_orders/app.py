@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from shopgraph_core.app import create_service_app
 from shopgraph_core.auth import TokenVerifier
-from shopgraph_core.sql import SqlStore
+from shopgraph_core.sql import open_sql_store
 from shopgraph_orders.orders import Orders
 from shopgraph_orders.products_client import ProductsClient
 from shopgraph_orders.schema import create_schema
@@ -43,25 +43,22 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[Orders]:
-        store = SqlStore(settings.effective_database_url, MIGRATIONS_DIR)
-        try:
-            if settings.effective_migrate_on_start:
-                await store.migrate()
-            async with products_client(settings) as products:
-                orders = Orders(
-                    store, products, reconcile_after=timedelta(seconds=settings.reconcile_after_s)
-                )
-                reconciler = asyncio.create_task(
-                    orders.run_reconciler(settings.reconcile_interval_s), name="orders-reconciler"
-                )
-                try:
-                    yield orders
-                finally:
-                    reconciler.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await reconciler
-        finally:
-            await store.close()
+        async with (
+            open_sql_store(settings, MIGRATIONS_DIR) as store,
+            products_client(settings) as products,
+        ):
+            orders = Orders(
+                store, products, reconcile_after=timedelta(seconds=settings.reconcile_after_s)
+            )
+            reconciler = asyncio.create_task(
+                orders.run_reconciler(settings.reconcile_interval_s), name="orders-reconciler"
+            )
+            try:
+                yield orders
+            finally:
+                reconciler.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reconciler
 
     return create_service_app(
         settings=settings, schema=create_schema(settings), lifespan=lifespan, verifier=verifier

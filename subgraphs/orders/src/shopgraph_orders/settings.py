@@ -1,20 +1,13 @@
-from urllib.parse import urlsplit
-
 from pydantic import Field, SecretStr
 
 from shopgraph_core.internal import DEV_INTERNAL_SERVICE_TOKEN, internal_token_problems
-from shopgraph_core.settings import ServiceSettings
+from shopgraph_core.settings import is_loopback_url
+from shopgraph_core.sql import SqlServiceSettings
 
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
-
-class OrdersSettings(ServiceSettings):
+class OrdersSettings(SqlServiceSettings):
     service_name: str = Field(default="orders", exclude=True)
     port: int = 4003
-    # None: an embedded SQLite file in the data folder.
-    database_url: str | None = None
-    # Development and test apply migrations at start; production runs `shopgraph-orders migrate`.
-    migrate_on_start: bool | None = None
 
     # The products service's internal API (stock reservations), and the credential it wants.
     products_internal_url: str = "http://127.0.0.1:4002"
@@ -34,23 +27,9 @@ class OrdersSettings(ServiceSettings):
     # Only orders older than this are touched, so requests in flight finish their own work.
     reconcile_after_s: float = 10.0
 
-    @property
-    def effective_database_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.data_dir / 'orders.db'}"
-
-    @property
-    def effective_migrate_on_start(self) -> bool:
-        if self.migrate_on_start is None:
-            return not self.is_production
-        return self.migrate_on_start
-
     def unsafe_in_production(self) -> list[str]:
         problems = super().unsafe_in_production()
-        if self.database_url is None or self.database_url.startswith("sqlite"):
-            problems.append("DATABASE_URL must name a MySQL/MariaDB server, not SQLite")
-        if self.migrate_on_start:
-            problems.append("MIGRATE_ON_START must be off; run `shopgraph-orders migrate`")
-        if (urlsplit(self.products_internal_url).hostname or "localhost") in LOOPBACK_HOSTS:
+        if is_loopback_url(self.products_internal_url):
             problems.append("PRODUCTS_INTERNAL_URL must name the products service, not localhost")
         problems.extend(internal_token_problems(self.internal_service_token))
         return problems

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request
 
 from shopgraph_core.app import create_service_app
-from shopgraph_core.sql import SqlStore
+from shopgraph_core.sql import open_sql_store
 from shopgraph_users.accounts import Accounts
 from shopgraph_users.schema import create_schema
 from shopgraph_users.settings import UsersSettings
@@ -38,10 +38,7 @@ def create_app(settings: UsersSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[Accounts]:
-        store = SqlStore(settings.effective_database_url, MIGRATIONS_DIR)
-        try:
-            if settings.effective_migrate_on_start:
-                await store.migrate()
+        async with open_sql_store(settings, MIGRATIONS_DIR) as store:
             accounts = Accounts(store, issuer)
             if settings.shopgraph_admin_email and settings.shopgraph_admin_password:
                 await accounts.ensure_admin(
@@ -49,8 +46,6 @@ def create_app(settings: UsersSettings | None = None) -> FastAPI:
                     password=settings.shopgraph_admin_password.get_secret_value(),
                 )
             yield accounts
-        finally:
-            await store.close()
 
     return create_service_app(
         settings=settings,

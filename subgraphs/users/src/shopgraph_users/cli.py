@@ -16,7 +16,7 @@ cli = ServiceCli(
     create_app=create_app,
     create_schema=create_schema,
     schema_file=SCHEMA_FILE,
-    extra={"migrate": migrate_command(lambda s: s.effective_database_url, MIGRATIONS_DIR)},
+    extra={"migrate": migrate_command(MIGRATIONS_DIR)},
 )
 main = cli.main
 
