@@ -1,7 +1,5 @@
 """The orders service: its storage, its products client, its reconciler and the app factory."""
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -12,6 +10,7 @@ from fastapi import FastAPI
 
 from shopgraph_core.app import create_service_app
 from shopgraph_core.auth import TokenVerifier
+from shopgraph_core.background import running_every
 from shopgraph_core.sql import open_sql_store
 from shopgraph_orders.orders import Orders
 from shopgraph_orders.products_client import ProductsClient
@@ -50,15 +49,10 @@ def create_app(
             orders = Orders(
                 store, products, reconcile_after=timedelta(seconds=settings.reconcile_after_s)
             )
-            reconciler = asyncio.create_task(
-                orders.run_reconciler(settings.reconcile_interval_s), name="orders-reconciler"
-            )
-            try:
+            async with running_every(
+                settings.reconcile_interval_s, orders.reconcile_once, name="orders-reconciler"
+            ):
                 yield orders
-            finally:
-                reconciler.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await reconciler
 
     return create_service_app(
         settings=settings, schema=create_schema(settings), lifespan=lifespan, verifier=verifier

@@ -15,7 +15,6 @@ retries, even racing ones, share one reservation and collide on one row: the dat
 decides the winner and the others answer with the winner's order.
 """
 
-import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
@@ -496,12 +495,3 @@ class Orders:
                 report.lost,
             )
         return report
-
-    async def run_reconciler(self, interval_s: float) -> None:
-        """Reconcile now and then every `interval_s` seconds, until cancelled."""
-        while True:
-            try:
-                await self.reconcile_once()
-            except Exception:
-                logger.exception("reconciler pass failed")
-            await asyncio.sleep(interval_s)

@@ -1,12 +1,11 @@
 """The products service's state: its store, its catalogue and its reservations."""
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+from shopgraph_core.background import running_every
 from shopgraph_core.mongo import MongoStore
 from shopgraph_products.catalogue import Catalogue
 from shopgraph_products.models import ProductDoc, ReservationDoc
@@ -43,14 +42,9 @@ def open_store(settings: ProductsSettings) -> MongoStore:
     )
 
 
-async def _sweep_forever(reservations: Reservations, interval_s: float) -> None:
-    while True:
-        await asyncio.sleep(interval_s)
-        try:
-            if released := await reservations.sweep():
-                logger.info("released %d lapsed reservations", released)
-        except Exception:  # the next round tries again; the database may be away
-            logger.warning("reservation sweep failed", exc_info=True)
+async def _sweep(reservations: Reservations) -> None:
+    if released := await reservations.sweep():
+        logger.info("released %d lapsed reservations", released)
 
 
 @asynccontextmanager
@@ -60,15 +54,11 @@ async def running_service(settings: ProductsSettings) -> AsyncIterator[ProductsS
     try:
         await store.init()
         service = ProductsService(store, settings)
-        sweeper = asyncio.create_task(
-            _sweep_forever(service.reservations, settings.reservation_sweep_interval),
+        async with running_every(
+            settings.reservation_sweep_interval,
+            lambda: _sweep(service.reservations),
             name="reservation-sweeper",
-        )
-        try:
+        ):
             yield service
-        finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
     finally:
         await store.close()

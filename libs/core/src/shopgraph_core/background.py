@@ -1,0 +1,36 @@
+"""Housekeeping that runs beside a service for its lifetime (sweepers, reconcilers)."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+logger = logging.getLogger("shopgraph.background")
+
+
+@asynccontextmanager
+async def running_every(
+    interval_s: float, step: Callable[[], Awaitable[object]], *, name: str
+) -> AsyncIterator[None]:
+    """Run `step` now and then every `interval_s` seconds until the block ends.
+
+    A failing step is logged and tried again next round (its database may be away); every
+    step must therefore be idempotent.
+    """
+
+    async def loop() -> None:
+        while True:
+            try:
+                await step()
+            except Exception:
+                logger.exception("%s failed; trying again in %ss", name, interval_s)
+            await asyncio.sleep(interval_s)
+
+    task = asyncio.create_task(loop(), name=name)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
