@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from pydantic import SecretStr
 
 from shopgraph_core.errors import HTTP_STATUS, AppError, BadUserInput, ErrorCode, Unauthenticated
+from shopgraph_core.settings import ServiceSettings
 
 logger = logging.getLogger("shopgraph.internal")
 
@@ -35,6 +36,16 @@ def internal_token_problems(token: SecretStr) -> list[str]:
         minimum = MIN_INTERNAL_SERVICE_TOKEN_LENGTH
         return [f"INTERNAL_SERVICE_TOKEN must be at least {minimum} characters"]
     return []
+
+
+class InternalServiceSettings(ServiceSettings):
+    """Settings of a service that takes part in service-to-service calls (products, orders)."""
+
+    # Products checks it on /internal/ as X-Service-Token; orders presents it.
+    internal_service_token: SecretStr = SecretStr(DEV_INTERNAL_SERVICE_TOKEN)
+
+    def unsafe_in_production(self) -> list[str]:
+        return super().unsafe_in_production() + internal_token_problems(self.internal_service_token)
 
 
 def error_response(error: AppError) -> JSONResponse:

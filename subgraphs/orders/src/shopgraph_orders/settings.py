@@ -1,17 +1,16 @@
-from pydantic import Field, SecretStr
+from pydantic import Field
 
-from shopgraph_core.internal import DEV_INTERNAL_SERVICE_TOKEN, internal_token_problems
+from shopgraph_core.internal import InternalServiceSettings
 from shopgraph_core.settings import is_loopback_url
 from shopgraph_core.sql import SqlServiceSettings
 
 
-class OrdersSettings(SqlServiceSettings):
+class OrdersSettings(SqlServiceSettings, InternalServiceSettings):
     service_name: str = Field(default="orders", exclude=True)
     port: int = 4003
 
-    # The products service's internal API (stock reservations), and the credential it wants.
+    # The products service's internal API (stock reservations).
     products_internal_url: str = "http://127.0.0.1:4002"
-    internal_service_token: SecretStr = SecretStr(DEV_INTERNAL_SERVICE_TOKEN)
     # Per attempt: connecting, and the whole call. All reservation calls are idempotent, so
     # connect errors, timeouts and 5xx answers are retried this many times, with backoff.
     products_connect_timeout_s: float = 2.0
@@ -31,5 +30,4 @@ class OrdersSettings(SqlServiceSettings):
         problems = super().unsafe_in_production()
         if is_loopback_url(self.products_internal_url):
             problems.append("PRODUCTS_INTERNAL_URL must name the products service, not localhost")
-        problems.extend(internal_token_problems(self.internal_service_token))
         return problems

@@ -1,18 +1,15 @@
-from pydantic import Field, SecretStr
+from pydantic import Field
 
-from shopgraph_core.internal import DEV_INTERNAL_SERVICE_TOKEN, internal_token_problems
+from shopgraph_core.internal import InternalServiceSettings
 from shopgraph_core.mongo import is_loopback_url
-from shopgraph_core.settings import ServiceSettings
 
 DEFAULT_MONGODB_URL = "mongodb://127.0.0.1:27017/shopgraph_products"  # the dev FerretDB
 
 
-class ProductsSettings(ServiceSettings):
+class ProductsSettings(InternalServiceSettings):
     service_name: str = Field(default="products", exclude=True)
     port: int = 4002
     mongodb_url: str = DEFAULT_MONGODB_URL
-    # The credential other services (orders) present on /internal/ as X-Service-Token.
-    internal_service_token: SecretStr = SecretStr(DEV_INTERNAL_SERVICE_TOKEN)
     # Seconds. A PENDING reservation not confirmed within RESERVATION_TTL is released.
     reservation_ttl: float = Field(default=120.0, gt=0)
     # Seconds between the sweeper's looks for lapsed reservations.
@@ -24,5 +21,4 @@ class ProductsSettings(ServiceSettings):
         problems = super().unsafe_in_production()
         if is_loopback_url(self.mongodb_url):
             problems.append("MONGODB_URL must name the production MongoDB, not localhost")
-        problems.extend(internal_token_problems(self.internal_service_token))
         return problems
