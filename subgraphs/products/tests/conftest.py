@@ -19,10 +19,6 @@ CREATE = """
 mutation Create($input: CreateProductInput!) {
   createProduct(input: $input) { id sku name description price { amount currency } stock createdAt }
 }"""
-UPDATE = """
-mutation Update($id: ID!, $input: UpdateProductInput!) {
-  updateProduct(id: $id, input: $input) { id sku name description price { amount currency } stock }
-}"""
 PRODUCT = "query Product($id: ID!) { product(id: $id) { id sku name stock } }"
 
 
