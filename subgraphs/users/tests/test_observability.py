@@ -1,8 +1,10 @@
 """What operators see: /metrics, health probes, the JWKS and the ECS access log."""
 
+import contextlib
 import io
 import json
 import logging
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,6 +12,7 @@ import pytest
 
 from shopgraph_core.logs import configure_logging
 from shopgraph_core.testing.graphql_client import GraphQLClient, serve_in_process
+from shopgraph_core.testing.servers import mariadb_server, new_mysql_database
 from shopgraph_users.app import create_app
 from shopgraph_users.settings import UsersSettings
 
@@ -68,19 +71,23 @@ async def test_health_probes(client: GraphQLClient) -> None:
     assert (ready.status_code, ready.json()) == (200, {"status": "UP"})
 
 
+@pytest.mark.mariadb
 async def test_readiness_fails_when_the_database_is_gone(sqlite_settings: UsersSettings) -> None:
-    async with serve_in_process(create_app(sqlite_settings)) as client:
-        assert client.app is not None
-        await client.app.state.service.store.engine.dispose()
-        client.app.state.service.store.engine.url = "mysql+aiomysql://x@127.0.0.1:1/none"
-        store = client.app.state.service.store
-        from shopgraph_core.sql import create_engine
+    if os.environ.get("TEST_MYSQL_URL"):
+        pytest.skip("stops its database server, so it needs a private one")
+    with contextlib.ExitStack() as server:
+        base_url = server.enter_context(mariadb_server())
+        settings = sqlite_settings.model_copy(
+            update={"database_url": new_mysql_database(base_url, "ready")}
+        )
+        async with serve_in_process(create_app(settings)) as client:
+            before = await client.http.get("/health/ready")
+            server.close()  # the MariaDB server stops here, under the running service
+            after = await client.http.get("/health/ready")
+            live = await client.http.get("/health/live")
 
-        store.engine = create_engine("mysql://nobody@127.0.0.1:1/none")
-        ready = await client.http.get("/health/ready")
-        live = await client.http.get("/health/live")
-
-    assert (ready.status_code, ready.json()) == (503, {"status": "DOWN"})
+    assert (before.status_code, before.json()) == (200, {"status": "UP"})
+    assert (after.status_code, after.json()) == (503, {"status": "DOWN"})
     assert live.status_code == 200
 
 
