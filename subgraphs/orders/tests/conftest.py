@@ -55,17 +55,8 @@ mutation CancelOrder($id: ID!) {
 }"""
 
 
-class ServedTokens(TestTokens):
-    """Test tokens whose public key is also served as a JWKS, for services in other processes."""
-
-    __test__ = False
-
-    def jwks(self) -> dict[str, Any]:
-        return dict(self._jwks)
-
-
 @contextlib.contextmanager
-def jwks_server(tokens: ServedTokens) -> Iterator[str]:
+def jwks_server(tokens: TestTokens) -> Iterator[str]:
     body = json.dumps(tokens.jwks()).encode()
 
     class Handler(BaseHTTPRequestHandler):
@@ -149,9 +140,7 @@ class ProductsServer:
 class Shop:
     """Drives products (as an admin, directly) and orders (as its callers would)."""
 
-    def __init__(
-        self, client: GraphQLClient, products: ProductsServer, tokens: ServedTokens
-    ) -> None:
+    def __init__(self, client: GraphQLClient, products: ProductsServer, tokens: TestTokens) -> None:
         self.client = client
         self.products = products
         self.tokens = tokens
@@ -248,12 +237,12 @@ class Shop:
 
 
 @pytest.fixture(scope="session")
-def tokens() -> ServedTokens:
-    return ServedTokens()
+def tokens() -> TestTokens:
+    return TestTokens()
 
 
 @pytest.fixture(scope="session")
-def jwks_url(tokens: ServedTokens) -> Iterator[str]:
+def jwks_url(tokens: TestTokens) -> Iterator[str]:
     with jwks_server(tokens) as url:
         yield url
 
@@ -348,5 +337,5 @@ async def client(settings: OrdersSettings) -> AsyncIterator[GraphQLClient]:
 
 
 @pytest.fixture
-def shop(client: GraphQLClient, products: ProductsServer, tokens: ServedTokens) -> Shop:
+def shop(client: GraphQLClient, products: ProductsServer, tokens: TestTokens) -> Shop:
     return Shop(client, products, tokens)

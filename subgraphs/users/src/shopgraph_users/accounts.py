@@ -13,9 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from shopgraph_core.auth import Role
 from shopgraph_core.errors import BadUserInput, Conflict, Unauthenticated
 from shopgraph_core.sql import SqlStore, utcnow
+from shopgraph_core.tokens import TokenIssuer
 from shopgraph_users.models import UserRow
 from shopgraph_users.passwords import hash_password, needs_rehash, verify_password
-from shopgraph_users.tokens import TokenIssuer
 
 logger = logging.getLogger("shopgraph.users")
 

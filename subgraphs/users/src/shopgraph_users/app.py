@@ -8,10 +8,11 @@ from fastapi import APIRouter, FastAPI, Request
 
 from shopgraph_core.app import create_service_app
 from shopgraph_core.sql import open_sql_store
+from shopgraph_core.tokens import TokenIssuer
 from shopgraph_users.accounts import Accounts
 from shopgraph_users.schema import create_schema
 from shopgraph_users.settings import UsersSettings
-from shopgraph_users.tokens import TokenIssuer, load_key, load_or_create_dev_key
+from shopgraph_users.tokens import load_key, load_or_create_dev_key
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 

@@ -1,18 +1,17 @@
 """Tokens for tests of services that only verify them (everything but users).
 
-A fresh Ed25519 key per `TestTokens`, tokens shaped like the users service issues them, and
-the `TokenVerifier` that trusts exactly that key, to pass as `create_service_app(verifier=)`.
+A fresh Ed25519 key per `TestTokens`, signed by the same `TokenIssuer` the users service
+uses, and the `TokenVerifier` that trusts exactly that key, for `create_app(verifier=)`.
 """
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from jwt.algorithms import OKPAlgorithm
 
 from shopgraph_core.auth import Role, TokenVerifier
+from shopgraph_core.tokens import TokenIssuer
 
 ISSUER, AUDIENCE = "shopgraph-users", "shopgraph"
 
@@ -21,26 +20,13 @@ class TestTokens:
     __test__ = False  # not a pytest test class
 
     def __init__(self, *, issuer: str = ISSUER, audience: str = AUDIENCE) -> None:
-        self._key = Ed25519PrivateKey.generate()
-        self._issuer, self._audience = issuer, audience
-        self.kid = uuid.uuid4().hex
-        public: dict[str, Any] = OKPAlgorithm.to_jwk(self._key.public_key(), as_dict=True)
-        self._jwks = {"keys": [{**public, "kid": self.kid, "alg": "EdDSA", "use": "sig"}]}
+        self._issuer = TokenIssuer(
+            Ed25519PrivateKey.generate(), issuer=issuer, audience=audience, ttl=timedelta(hours=1)
+        )
 
-    def issue(
-        self, user_id: str | None = None, role: Role = Role.CUSTOMER, *, ttl_s: int = 3600
-    ) -> str:
-        now = datetime.now(UTC)
-        claims = {
-            "iss": self._issuer,
-            "aud": self._audience,
-            "sub": user_id or str(uuid.uuid4()),
-            "role": role.value,
-            "iat": now,
-            "exp": now + timedelta(seconds=ttl_s),
-            "jti": uuid.uuid4().hex,
-        }
-        return jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self.kid})
+    def issue(self, user_id: str | None = None, role: Role = Role.CUSTOMER) -> str:
+        token, _ = self._issuer.issue(user_id or str(uuid.uuid4()), role)
+        return token
 
     def admin(self) -> str:
         return self.issue(role=Role.ADMIN)
@@ -48,10 +34,9 @@ class TestTokens:
     def customer(self) -> str:
         return self.issue(role=Role.CUSTOMER)
 
+    def jwks(self) -> dict[str, Any]:
+        """The public key as a JWKS, for services in other processes to fetch."""
+        return self._issuer.jwks()
+
     def verifier(self) -> TokenVerifier:
-        jwks = self._jwks
-
-        async def load() -> dict[str, Any]:
-            return jwks
-
-        return TokenVerifier(issuer=self._issuer, audience=self._audience, jwks_loader=load)
+        return self._issuer.verifier()
