@@ -7,7 +7,6 @@ the real Apollo Router as well when its binary is installed (`make router`).
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +14,7 @@ import pytest
 
 from shopgraph_stack.stack import running_stack
 from shopgraph_stack.supervisor import Supervisor
-from shopgraph_stack.topology import DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD, Topology
+from shopgraph_stack.topology import DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD, Topology, find_router
 
 # Far from the dev ports, so a developer's running stack is left alone.
 PORT_OFFSETS = {"node": 10000, "router": 11000}
@@ -70,13 +69,6 @@ class Gateway:
         return (self.topology.data_dir / "logs" / f"{name}.log").read_text()
 
 
-def _router_installed() -> bool:
-    try:
-        return Topology.load(Path("/nonexistent"), gateway="router").router_binary() is not None
-    except RuntimeError:
-        return False
-
-
 @pytest.fixture(
     scope="session",
     params=[
@@ -84,7 +76,7 @@ def _router_installed() -> bool:
         pytest.param(
             "router",
             marks=pytest.mark.skipif(
-                not _router_installed(), reason="no Apollo Router binary (make router)"
+                find_router() is None, reason="no Apollo Router binary (make router)"
             ),
         ),
     ],

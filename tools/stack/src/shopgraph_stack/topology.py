@@ -21,6 +21,14 @@ DEV_CUSTOMER_EMAIL, DEV_CUSTOMER_PASSWORD = "customer@example.com", "shopgraph-c
 GATEWAY_PORT, GATEWAY_HEALTH_PORT, FERRETDB_PORT, EXPLORER_PORT = 4000, 8088, 27017, 4080
 
 
+def find_router() -> str | None:
+    """The Apollo Router binary: ROUTER_BIN, else `router` on PATH or where cargo installs it."""
+    found = os.environ.get("ROUTER_BIN") or shutil.which("router")
+    if found is None and (cargo := Path.home() / ".cargo" / "bin" / "router").exists():
+        found = str(cargo)
+    return found
+
+
 @dataclass(frozen=True)
 class Component:
     name: str
@@ -86,9 +94,7 @@ class Topology:
     def router_binary(self) -> str | None:
         if self.gateway == "node":
             return None
-        found = os.environ.get("ROUTER_BIN") or shutil.which("router")
-        if found is None and (cargo := Path.home() / ".cargo" / "bin" / "router").exists():
-            found = str(cargo)
+        found = find_router()
         if self.gateway == "router" and found is None:
             raise RuntimeError("no Apollo Router binary: run `make router` or set ROUTER_BIN")
         return found
