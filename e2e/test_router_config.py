@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from shopgraph_stack.topology import REPO, Topology
+from shopgraph_stack.topology import REPO, find_router
 
 ROUTER_DIR = REPO / "router"
 CONFIG = ROUTER_DIR / "router.yaml"
@@ -254,13 +254,6 @@ def _get(config: dict[str, Any], *keys: str) -> Any:
     return node
 
 
-def router_binary() -> str | None:
-    try:
-        return Topology.load(Path("/nonexistent"), gateway="router").router_binary()
-    except RuntimeError:
-        return None
-
-
 # ---- tests ----
 
 
@@ -378,7 +371,7 @@ def test_the_rhai_script_is_where_the_config_points() -> None:
 @pytest.mark.parametrize("env_name", list(ENVIRONMENTS))
 def test_router_config_validate(env_name: str) -> None:
     """The router's own checker (schema, expansion and cross-field rules)."""
-    binary = router_binary()
+    binary = find_router()
     if binary is None:
         pytest.skip("no Apollo Router binary (make router)")
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(Path.home()),
@@ -399,7 +392,7 @@ def test_router_config_validate(env_name: str) -> None:
 
 
 def test_schema_file_is_the_installed_routers() -> None:
-    binary = router_binary()
+    binary = find_router()
     if binary is None:
         pytest.skip("no Apollo Router binary (make router)")
     printed = subprocess.run(
