@@ -4,7 +4,7 @@
 //   node supergraph/check-contract.mjs [supergraph.graphql]
 //
 // Supergraph: the argument, else env SUPERGRAPH_PATH, else <repo>/schema.graphql.
-// Contract:   env CONTRACT_PATH, else <repo>/../shared/contract.graphql.
+// Contract:   env CONTRACT_PATH, else <repo>/contract/contract.graphql (the repo's own copy).
 // Only the parts of the contract owned by subgraphs composed into the supergraph are
 // checked (see lib/contract.mjs for the rules). Exit 1 when anything is missing or
 // incompatible, 2 when a file cannot be read.
@@ -16,7 +16,7 @@ import { apiSchemaFromSupergraph, checkContract, composedSubgraphNames } from '.
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
 const supergraphPath = path.resolve(process.argv[2] || process.env.SUPERGRAPH_PATH || path.join(repo, 'schema.graphql'));
-const contractPath = path.resolve(process.env.CONTRACT_PATH || path.join(repo, '..', 'shared', 'contract.graphql'));
+const contractPath = path.resolve(process.env.CONTRACT_PATH || path.join(repo, 'contract', 'contract.graphql'));
 
 function read(p, what) {
   try {

@@ -8,7 +8,7 @@
 //    internal (URLs, file paths) leaks;
 //  - a subgraph that is down, refuses, resets or times out gives UPSTREAM_UNAVAILABLE.
 //    NOTE: Apollo Router's own code for that is SUBREQUEST_HTTP_ERROR; shopgraph
-//    standardises on UPSTREAM_UNAVAILABLE (see shared/contract.graphql), on both gateways.
+//    standardises on UPSTREAM_UNAVAILABLE (see contract/contract.graphql), on both gateways.
 import { requireDep } from './deps.mjs';
 
 const { GraphQLError } = requireDep('graphql');

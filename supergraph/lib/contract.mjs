@@ -1,5 +1,5 @@
 // Contract check: does the composed API schema hold everything the public contract
-// (shared/contract.graphql) names, for the subgraphs that are composed so far?
+// (contract/contract.graphql) names, for the subgraphs that are composed so far?
 //
 // Ownership comes from the contract's own comments:
 //   `# ---- users subgraph ----`   section header: the types below belong to users

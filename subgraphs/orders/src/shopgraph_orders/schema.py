@@ -1,4 +1,4 @@
-"""The orders subgraph's GraphQL schema, as named in shared/contract.graphql.
+"""The orders subgraph's GraphQL schema, as named in contract/contract.graphql.
 
 `Order` is an entity of this subgraph. `User` is the users subgraph's entity, to which this
 one contributes `orders`; `Product` is a reference only products resolves. `Money` and

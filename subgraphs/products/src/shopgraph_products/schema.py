@@ -1,4 +1,4 @@
-"""The products subgraph's GraphQL schema, as named in shared/contract.graphql."""
+"""The products subgraph's GraphQL schema, as named in contract/contract.graphql."""
 
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar

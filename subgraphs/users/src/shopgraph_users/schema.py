@@ -1,4 +1,4 @@
-"""The users subgraph's GraphQL schema, as named in shared/contract.graphql."""
+"""The users subgraph's GraphQL schema, as named in contract/contract.graphql."""
 
 from datetime import datetime
 
