@@ -4,6 +4,7 @@ Tests talk only to the gateway. They run through Apollo Gateway (Node) always, a
 the real Apollo Router as well when its binary is installed (`make router`).
 """
 
+import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,8 +17,10 @@ from shopgraph_stack.stack import running_stack
 from shopgraph_stack.supervisor import Supervisor
 from shopgraph_stack.topology import DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD, Topology, find_router
 
-# Far from the dev ports, so a developer's running stack is left alone.
-PORT_OFFSETS = {"node": 10000, "router": 11000}
+# Far from the dev ports, so a developer's running stack is left alone. E2E_PORT_BASE moves
+# them, so two checkouts can run the suite side by side.
+_BASE = int(os.environ.get("E2E_PORT_BASE", "10000"))
+PORT_OFFSETS = {"node": _BASE, "router": _BASE + 1000}
 
 
 @dataclass

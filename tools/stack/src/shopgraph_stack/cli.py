@@ -1,6 +1,7 @@
 """`shopgraph-stack run`: the whole system in the foreground until Ctrl-C."""
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -8,7 +9,7 @@ from pathlib import Path
 from types import FrameType
 
 from shopgraph_stack.stack import running_stack
-from shopgraph_stack.topology import DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD, REPO
+from shopgraph_stack.topology import REPO, admin_login_hint
 
 
 class _Stop(Exception):
@@ -29,12 +30,21 @@ def main(argv: list[str] | None = None) -> None:
         default="auto",
         help="auto: Apollo Router when installed, else Apollo Gateway on Node",
     )
+    parser.add_argument(
+        "--port-offset",
+        type=int,
+        default=int(os.environ.get("SHOPGRAPH_PORT_OFFSET", "0")),
+        help="add this to every port (SHOPGRAPH_PORT_OFFSET), to run a second stack beside one",
+    )
     parser.add_argument("--raw-logs", action="store_true", help="print JSON log lines as they are")
     args = parser.parse_args(argv)
 
     signal.signal(signal.SIGTERM, _raise_stop)
     try:
-        with running_stack(args.data_dir, gateway=args.gateway) as (topology, supervisor):
+        with running_stack(args.data_dir, port_offset=args.port_offset, gateway=args.gateway) as (
+            topology,
+            supervisor,
+        ):
             gateway = topology.gateway_url
             supervisor.say(
                 "\n  shopgraph is up. Ctrl-C stops everything.\n"
@@ -46,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
                     f"   metrics {topology.subgraph_url(name)}/metrics\n"
                     for name in topology.subgraphs
                 )
-                + f"  admin login       {DEV_ADMIN_EMAIL} / {DEV_ADMIN_PASSWORD}\n"
+                + f"  admin login       {admin_login_hint(os.environ)}\n"
                 f"  logs              {topology.data_dir / 'logs'}\n"
             )
             while (failed := supervisor.failed()) is None:

@@ -7,6 +7,7 @@ is started here too. A port offset lets tests run a second stack beside a develo
 import os
 import secrets
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,6 +20,26 @@ VENV_BIN = REPO / ".venv" / "bin"
 DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD = "admin@example.com", "shopgraph-admin"
 DEV_CUSTOMER_EMAIL, DEV_CUSTOMER_PASSWORD = "customer@example.com", "shopgraph-customer"
 GATEWAY_PORT, GATEWAY_HEALTH_PORT, FERRETDB_PORT, EXPLORER_PORT = 4000, 8088, 27017, 4080
+
+
+def admin_login_hint(environ: Mapping[str, str]) -> str:
+    """The admin login the users service really uses, for the start-up banner.
+
+    A password the user chose (SHOPGRAPH_ADMIN_PASSWORD) is never printed: only where it
+    comes from. The dev default is printed, since the README prints it too.
+    """
+    email = environ.get("SHOPGRAPH_ADMIN_EMAIL") or DEV_ADMIN_EMAIL
+    if environ.get("SHOPGRAPH_ADMIN_PASSWORD"):
+        return f"{email} / (the password in SHOPGRAPH_ADMIN_PASSWORD)"
+    return f"{email} / {DEV_ADMIN_PASSWORD}"
+
+
+def admin_credentials(environ: Mapping[str, str]) -> tuple[str, str]:
+    """The admin email and password the stack gives the users service."""
+    return (
+        environ.get("SHOPGRAPH_ADMIN_EMAIL") or DEV_ADMIN_EMAIL,
+        environ.get("SHOPGRAPH_ADMIN_PASSWORD") or DEV_ADMIN_PASSWORD,
+    )
 
 
 def find_router() -> str | None:
@@ -124,12 +145,13 @@ class Topology:
                 )
             )
         service_env = {
-            "users": {
-                "SHOPGRAPH_ADMIN_EMAIL": os.environ.get("SHOPGRAPH_ADMIN_EMAIL", DEV_ADMIN_EMAIL),
-                "SHOPGRAPH_ADMIN_PASSWORD": os.environ.get(
-                    "SHOPGRAPH_ADMIN_PASSWORD", DEV_ADMIN_PASSWORD
-                ),
-            },
+            "users": dict(
+                zip(
+                    ("SHOPGRAPH_ADMIN_EMAIL", "SHOPGRAPH_ADMIN_PASSWORD"),
+                    admin_credentials(os.environ),
+                    strict=True,
+                )
+            ),
             "products": {
                 "MONGODB_URL": os.environ.get(
                     "MONGODB_URL",
