@@ -1,8 +1,12 @@
 # The single entry point. Every target installs what it needs first (scripts/setup.sh).
-.PHONY: run test lint format schema bench router help
+.PHONY: run test lint format schema bench router help setup versions
+
+# uv installs itself into ~/.local/bin; put it on PATH here so every target works from a fresh
+# shell on a fresh clone, not only the scripts/*.sh wrappers.
+export PATH := $(HOME)/.local/bin:$(PATH)
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 run:  ## run the whole system: FerretDB, subgraphs, gateway on :4000, demo data
 	scripts/run.sh
@@ -10,13 +14,19 @@ run:  ## run the whole system: FerretDB, subgraphs, gateway on :4000, demo data
 test:  ## every check and test, starting the databases and the gateway it needs
 	scripts/test.sh
 
-lint:  ## ruff and mypy
+setup:  ## install what the system needs (uv, Python and npm packages, FerretDB); idempotent
+	scripts/setup.sh
+
+versions: setup  ## the versions of the tools the targets run
+	@uv --version && node --version && go version && uv run --frozen python --version
+
+lint: setup  ## ruff and mypy
 	uv run --frozen ruff check . && uv run --frozen ruff format --check . && uv run --frozen mypy
 
-format:  ## apply ruff's fixes and formatting
+format: setup  ## apply ruff's fixes and formatting
 	uv run --frozen ruff check --fix . && uv run --frozen ruff format .
 
-schema:  ## export every subgraph's SDL and compose schema.graphql
+schema: setup  ## export every subgraph's SDL and compose schema.graphql
 	scripts/schema.sh
 
 bench:  ## benchmarks, printed as ratios against a baseline measured in the same run

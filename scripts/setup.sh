@@ -25,13 +25,15 @@ apt_install() { # installs the Debian packages whose command is missing
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# uv lives in ~/.local/bin once installed: look there before installing it again.
+export PATH="$HOME/.local/bin:$PATH"
+
 for tool in python3 node npm go; do
   command -v "$tool" >/dev/null || { say "$tool is required (see README: prerequisites)"; exit 1; }
 done
 if ! command -v uv >/dev/null; then
   say "installing uv from PyPI"
   python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
-  export PATH="$HOME/.local/bin:$PATH"
 fi
 
 # Python: the whole uv workspace, pinned by uv.lock.
