@@ -36,6 +36,7 @@ build() {
 
 # Sends OP_MSG {ping: 1, $db: "admin"} over bash's /dev/tcp and succeeds if the
 # reply holds ok: 1.0, so no Mongo client is needed to know the server is up.
+# shellcheck disable=SC2016 # the inner script expands $1 itself, in its own bash
 ping_port() {
   local port=$1
   timeout 3 bash -c '

@@ -7,9 +7,19 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$HOME/.local/bin:$PATH"
 
-scripts/setup.sh --test
+# Every stage prints how long it took, so a slow fresh-machine run shows where time went.
+SECONDS=0
+stage_name="setup (installs what is missing)"
+stage_started=0
+step() {
+  printf '== %s: %ds\n' "$stage_name" $((SECONDS - stage_started)) >&2
+  stage_name="$*"
+  stage_started=$SECONDS
+  printf '\n== %s\n' "$*" >&2
+}
+trap 'printf "== %s: %ds (total %ds)\n" "$stage_name" $((SECONDS - stage_started)) "$SECONDS" >&2' EXIT
 
-step() { printf '\n== %s\n' "$*" >&2; }
+scripts/setup.sh --test
 
 step "lint (ruff) and types (mypy)"
 uv run --frozen ruff check .
