@@ -17,6 +17,9 @@ class ErrorCode(StrEnum):
     OUT_OF_STOCK = "OUT_OF_STOCK"
     UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+    # Added to the contract after its first eight: too many attempts (logins, sign-ups);
+    # `extensions.retryAfterSeconds` says when to try again.
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 # HTTP status for the same codes on the internal REST endpoints.
@@ -29,6 +32,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.OUT_OF_STOCK: 409,
     ErrorCode.UPSTREAM_UNAVAILABLE: 503,
     ErrorCode.INTERNAL_SERVER_ERROR: 500,
+    ErrorCode.RATE_LIMITED: 429,
 }
 
 
@@ -74,3 +78,12 @@ class OutOfStock(AppError):
 
 class UpstreamUnavailable(AppError):
     code = ErrorCode.UPSTREAM_UNAVAILABLE
+
+
+class RateLimited(AppError):
+    """Too many attempts; the client may retry after `retry_after_seconds`."""
+
+    code = ErrorCode.RATE_LIMITED
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message, retryAfterSeconds=retry_after_seconds)
