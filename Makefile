@@ -1,5 +1,5 @@
 # The single entry point. Every target installs what it needs first (scripts/setup.sh).
-.PHONY: run test lint format schema bench router help setup versions
+.PHONY: run test lint format schema schema-check bench router help setup versions ci-check ci-local
 
 # uv installs itself into ~/.local/bin; put it on PATH here so every target works from a fresh
 # shell on a fresh clone, not only the scripts/*.sh wrappers.
@@ -12,7 +12,7 @@ run:  ## run the whole system: FerretDB, subgraphs, gateway on :4000, demo data
 	scripts/run.sh
 
 test:  ## every check and test, starting the databases and the gateway it needs
-	scripts/test.sh
+	scripts/test.sh $(PYTEST_ARGS)
 
 setup:  ## install what the system needs (uv, Python and npm packages, FerretDB); idempotent
 	scripts/setup.sh
@@ -25,6 +25,15 @@ lint: setup  ## ruff and mypy
 
 format: setup  ## apply ruff's fixes and formatting
 	uv run --frozen ruff check --fix . && uv run --frozen ruff format .
+
+schema-check: setup  ## fail if the exported SDL or schema.graphql is stale, or the contract is not held
+	scripts/schema.sh --check && node supergraph/check-contract.mjs
+
+ci-check: setup  ## .gitlab-ci.yml against GitLab's schema, shellcheck on CI scripts, cheap jobs locally
+	ci/local.sh check
+
+ci-local:  ## run the pipeline's jobs that need no registry or cluster, with gitlab-ci-local
+	ci/local.sh run
 
 schema: setup  ## export every subgraph's SDL and compose schema.graphql
 	scripts/schema.sh

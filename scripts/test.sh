@@ -35,5 +35,8 @@ node supergraph/check-contract.mjs
 step "composition and gateway tests (node)"
 npm test --prefix supergraph --silent
 
+step "the GitLab pipeline: GitLab's CI schema, shellcheck, gitlab-ci-local list and a job"
+ci/local.sh check
+
 step "python tests: core, subgraphs against MariaDB, SQLite and FerretDB, end to end"
 uv run --frozen pytest "$@"
