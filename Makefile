@@ -1,5 +1,5 @@
 # The single entry point. Every target installs what it needs first (scripts/setup.sh).
-.PHONY: run test lint format schema schema-check bench router help setup versions ci-check ci-local
+.PHONY: run test check lint format schema schema-check bench router help setup versions ci-check ci-local
 
 # uv installs itself into ~/.local/bin; put it on PATH here so every target works from a fresh
 # shell on a fresh clone, not only the scripts/*.sh wrappers.
@@ -19,6 +19,9 @@ setup:  ## install what the system needs (uv, Python and npm packages, FerretDB)
 
 versions: setup  ## the versions of the tools the targets run
 	@uv --version && node --version && go version && uv run --frozen python --version
+
+check: lint schema-check  ## the fast loop: lint, types, SDL/supergraph drift, contract (no databases)
+	ci/local.sh validate
 
 lint: setup  ## ruff and mypy
 	uv run --frozen ruff check . && uv run --frozen ruff format --check . && uv run --frozen mypy
