@@ -49,7 +49,9 @@ const server = http.createServer((req, res) => {
   return send(res, { status: 404, headers: {}, body: '' });
 });
 
+// Loopback by default (EXPLORER_HOST): the page is a development tool.
 server.listen(port, host, () => {
-  process.stdout.write(JSON.stringify({ level: 'info', message: `explorer on http://${host}:${port}/ for ${router.origin}/graphql` }) + '\n');
+  const { address, port: bound } = server.address();
+  process.stdout.write(JSON.stringify({ level: 'info', message: `explorer on http://${host}:${bound}/ for ${router.origin}/graphql`, address, port: bound }) + '\n');
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.close(() => process.exit(0)));
