@@ -20,8 +20,9 @@ function send(res, { status, headers, body }) {
 
 function forward(req, res) {
   // Only what a GraphQL request needs crosses: no cookies, no hop-by-hop headers.
-  const keep = ['content-type', 'accept', 'authorization', 'traceparent', 'tracestate',
-    'x-request-id', 'apollographql-client-name', 'apollo-require-preflight'];
+  // content-length too: the router refuses a POST of unknown length (router/rhai/main.rhai).
+  const keep = ['content-type', 'content-length', 'accept', 'authorization', 'traceparent',
+    'tracestate', 'x-request-id', 'apollographql-client-name', 'apollo-require-preflight'];
   const headers = Object.fromEntries(keep.filter((h) => req.headers[h]).map((h) => [h, req.headers[h]]));
   const upstream = http.request(
     { hostname: router.hostname, port: router.port, path: req.url, method: req.method, headers },

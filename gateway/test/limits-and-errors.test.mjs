@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { CONTRACT_CODES, CONTRACT_CODE_FOR, contractCode } from '../lib/errors.mjs';
@@ -228,17 +229,47 @@ test('W6: the gateway and the explorer listen on loopback unless GATEWAY_HOST sa
   } finally {
     await own.stop();
   }
-  const explorer = spawn(process.execPath, [fileURLToPath(new URL('../explorer.mjs', import.meta.url))], {
-    env: { ...process.env, EXPLORER_PORT: '0', EXPLORER_HOST: '' },
+  const explorer = await startExplorer('http://127.0.0.1:9');
+  try {
+    assert.equal(explorer.address, '127.0.0.1');
+  } finally {
+    explorer.stop();
+  }
+});
+
+async function startExplorer(routerUrl) {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../explorer.mjs', import.meta.url))], {
+    env: { ...process.env, EXPLORER_PORT: '0', EXPLORER_HOST: '', ROUTER_URL: routerUrl },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  try {
-    const line = await new Promise((resolve, reject) => {
-      explorer.stdout.once('data', (d) => resolve(String(d)));
-      explorer.once('exit', (code) => reject(new Error(`explorer exited ${code}`)));
+  const line = await new Promise((resolve, reject) => {
+    child.stdout.once('data', (d) => resolve(String(d)));
+    child.once('exit', (code) => reject(new Error(`explorer exited ${code}`)));
+  });
+  const { address, port } = JSON.parse(line);
+  return { address, url: `http://127.0.0.1:${port}/graphql`, stop: () => child.kill('SIGTERM') };
+}
+
+test('the explorer forwards a POST with its Content-Length (the router refuses one without)', async () => {
+  let seen;
+  const router = http.createServer((req, res) => {
+    seen = req.headers;
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"data":{"__typename":"Query"}}');
     });
-    assert.equal(JSON.parse(line).address, '127.0.0.1');
+  });
+  await new Promise((r) => router.listen(0, '127.0.0.1', r));
+  const explorer = await startExplorer(`http://127.0.0.1:${router.address().port}`);
+  try {
+    const body = JSON.stringify({ query: '{ __typename }' });
+    const res = await fetch(explorer.url, { method: 'POST', headers: JSON_HEADERS, body });
+    assert.deepEqual(await res.json(), { data: { __typename: 'Query' } });
+    assert.equal(seen['content-length'], String(Buffer.byteLength(body)));
+    assert.equal(seen['transfer-encoding'], undefined);
   } finally {
-    explorer.kill('SIGTERM');
+    explorer.stop();
+    router.close();
   }
 });
