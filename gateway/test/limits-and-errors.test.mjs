@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CONTRACT_CODES, CONTRACT_CODE_FOR, contractCode } from '../lib/errors.mjs';
 import { DEFAULT_LIMITS, DocumentLimitError, checkDocument } from '../lib/limits.mjs';
@@ -272,4 +273,21 @@ test('the explorer forwards a POST with its Content-Length (the router refuses o
     explorer.stop();
     router.close();
   }
+});
+
+test('D5: the router\'s Rhai table and code list are this gateway\'s, and the contract\'s', () => {
+  const rhai = readFileSync(new URL('../../router/rhai/main.rhai', import.meta.url), 'utf8');
+  const body = (name) => {
+    const start = rhai.indexOf(`fn ${name}() {`);
+    assert.ok(start >= 0, name);
+    return rhai.slice(start, rhai.indexOf('\n}\n', start));
+  };
+  const table = Object.fromEntries([...body('contract_code_for').matchAll(/^\s*([A-Z_]+): "([A-Z_]+)",/gm)].map((m) => [m[1], m[2]]));
+  const codes = [...body('contract_codes').matchAll(/"([A-Z_]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(table, { ...CONTRACT_CODE_FOR });
+  assert.deepEqual(new Set(codes), CONTRACT_CODES);
+  // contract/contract.graphql lists the codes in its header comment.
+  const contract = readFileSync(new URL('../../contract/contract.graphql', import.meta.url), 'utf8');
+  const header = contract.slice(contract.indexOf('# Errors:'), contract.indexOf('# Authentication:'));
+  assert.deepEqual(new Set([...header.matchAll(/^#\s+([A-Z][A-Z_]+)\s/gm)].map((m) => m[1])), CONTRACT_CODES);
 });
