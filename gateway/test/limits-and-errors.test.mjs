@@ -12,7 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { CONTRACT_CODES, CONTRACT_CODE_FOR, contractCode } from '../lib/errors.mjs';
 import { DEFAULT_LIMITS, DocumentLimitError, checkDocument } from '../lib/limits.mjs';
 import { loadConfig } from '../lib/config.mjs';
+import { requireDep } from '../lib/deps.mjs';
 import { startGateway } from '../server.mjs';
+
+const { getIntrospectionQuery } = requireDep('graphql');
 
 const CLOSED = 'http://127.0.0.1:9/graphql';
 const logs = [];
@@ -138,6 +141,9 @@ test('checkDocument: each limit is inclusive, and syntax errors are left to Apol
   assert.equal(refused('{ a( '), null);
   assert.equal(refused('"unterminated'), null);
   assert.equal(refused(undefined), null);
+  // The explorer's and the tools' introspection query fits the default limits.
+  const full = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true });
+  assert.doesNotThrow(() => checkDocument(full));
 });
 
 test('D4: a subscription is a 400 BAD_USER_INPUT, not a 500', async () => {
