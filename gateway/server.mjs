@@ -56,8 +56,8 @@ class HttpError extends Error {
  * Refusals before Apollo Server sees the request, so that nothing expensive runs for them:
  * documents over the limits (lib/limits.mjs), and an automatic-persisted-query version
  * other than 1 or a hash that does not match its query (Apollo Server throws those
- * without a code, as internal errors). Batches (arrays)
- * are left to Apollo Server, which refuses them (batching is off, as in the router).
+ * without a code, as internal errors). Batches (arrays) are left to Apollo Server, which
+ * refuses them (batching is off, as in the router).
  */
 function refuseEarly(params, limits) {
   if (!params || typeof params !== 'object' || Array.isArray(params)) return;
@@ -82,7 +82,7 @@ function refuseEarly(params, limits) {
   }
   const hash = persisted?.sha256Hash;
   if (typeof query === 'string' && typeof hash === 'string'
-      && createHash('sha256').update(query).digest('hex') !== hash.toLowerCase()) {
+      && createHash('sha256').update(query).digest('hex') !== hash) {
     throw new HttpError(400, 'provided sha does not match query', 'PERSISTED_QUERY_HASH_MISMATCH');
   }
 }
