@@ -37,6 +37,7 @@ LAUNCHER_ENV = {
 # What production (Helm) sets on top.
 PRODUCTION_ENV = {
     "ENVIRONMENT": "production",
+    "GATEWAY_HOST": "0.0.0.0",  # noqa: S104 - the pod listens on all interfaces (Helm)
     "ROUTER_INTROSPECTION": "false",
     "ROUTER_SANDBOX": "false",
     "ROUTER_REDACT_SUBGRAPH_ERRORS": "true",
@@ -298,12 +299,10 @@ def test_environment_drives_the_settings_clients_notice() -> None:
     launcher = expanded_config(LAUNCHER_ENV)
     production = expanded_config(PRODUCTION_ENV)
 
-    assert defaults["supergraph"]["listen"] == "0.0.0.0:4000"
     assert defaults["supergraph"]["path"] == "/graphql"
-    assert defaults["health_check"]["listen"] == "0.0.0.0:8088"
     assert defaults["health_check"]["path"] == "/health"
-    assert launcher["supergraph"]["listen"] == "0.0.0.0:15000"
-    assert launcher["health_check"]["listen"] == "0.0.0.0:19088"
+    assert launcher["supergraph"]["listen"] == "127.0.0.1:15000"
+    assert launcher["health_check"]["listen"] == "127.0.0.1:19088"
     assert launcher["override_subgraph_url"]["users"] == "http://127.0.0.1:15001/graphql"
     assert defaults["override_subgraph_url"] == {
         "users": "http://127.0.0.1:4001/graphql",
@@ -317,11 +316,37 @@ def test_environment_drives_the_settings_clients_notice() -> None:
     assert production["include_subgraph_errors"]["all"]["redact_message"] is True
     assert defaults["traffic_shaping"]["all"]["timeout"] == "30s"
     assert production["traffic_shaping"]["all"]["timeout"] == "10s"
-    assert defaults["limits"]["router"]["http_max_request_bytes"] == 2 * 1024 * 1024
+    # The 2 MiB limit clients see is Rhai's (GATEWAY_MAX_BODY_BYTES); this is a hard stop.
+    assert defaults["limits"]["router"]["http_max_request_bytes"] >= 64 * 2 * 1024 * 1024
+    assert defaults["limits"]["router"]["parser_max_tokens"] == 15000
+    assert defaults["limits"]["router"]["parser_max_recursion"] == 500
     tracing = defaults["telemetry"]["exporters"]["tracing"]
     assert tracing["otlp"]["enabled"] is False
     assert production["telemetry"]["exporters"]["tracing"]["otlp"]["enabled"] is True
     assert tracing["propagation"]["trace_context"] is True
+
+
+def test_listeners_bind_loopback_unless_gateway_host_is_set() -> None:
+    """Issue 8 W6: development binds 127.0.0.1; production (Helm) sets GATEWAY_HOST=0.0.0.0."""
+    defaults = expanded_config({})
+    production = expanded_config(PRODUCTION_ENV)
+    prometheus = ("telemetry", "exporters", "metrics", "prometheus", "listen")
+
+    for keys in [("supergraph", "listen"), ("health_check", "listen"), prometheus]:
+        assert _get(defaults, *keys).startswith("127.0.0.1:"), keys
+        assert _get(production, *keys).startswith("0.0.0.0:"), keys
+
+
+def test_csrf_and_apq_are_where_the_contract_codes_can_reach_them() -> None:
+    """Issue 8 D5/D7: the CSRF rule lives in the Rhai script (the plugin's refusal could not
+    be given a contract code), and APQ is on."""
+    config = expanded_config({})
+    rhai = (REPO / "router" / "rhai" / "main.rhai").read_text()
+
+    assert config["csrf"] == {"unsafe_disabled": True}
+    assert "fn check_request(request)" in rhai
+    assert 'service.map_request(Fn("check_request"))' in rhai
+    assert config["apq"]["enabled"] is True
 
 
 def test_every_subgraph_in_the_supergraph_can_be_rerouted() -> None:
@@ -349,7 +374,7 @@ def test_headers_cors_and_metrics() -> None:
         assert pattern.match(origin), origin
     for origin in ("https://evil.example", "http://localhost:4000.evil.example", "null"):
         assert not pattern.match(origin), origin
-    assert prometheus == {"enabled": True, "listen": "0.0.0.0:8088", "path": "/metrics"}
+    assert prometheus == {"enabled": True, "listen": "127.0.0.1:8088", "path": "/metrics"}
 
 
 def test_no_enterprise_features() -> None:

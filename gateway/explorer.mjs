@@ -20,8 +20,9 @@ function send(res, { status, headers, body }) {
 
 function forward(req, res) {
   // Only what a GraphQL request needs crosses: no cookies, no hop-by-hop headers.
-  const keep = ['content-type', 'accept', 'authorization', 'traceparent', 'tracestate',
-    'x-request-id', 'apollographql-client-name', 'apollo-require-preflight'];
+  // content-length too: the router refuses a POST of unknown length (router/rhai/main.rhai).
+  const keep = ['content-type', 'content-length', 'accept', 'authorization', 'traceparent',
+    'tracestate', 'x-request-id', 'apollographql-client-name', 'apollo-require-preflight'];
   const headers = Object.fromEntries(keep.filter((h) => req.headers[h]).map((h) => [h, req.headers[h]]));
   const upstream = http.request(
     { hostname: router.hostname, port: router.port, path: req.url, method: req.method, headers },
@@ -49,7 +50,9 @@ const server = http.createServer((req, res) => {
   return send(res, { status: 404, headers: {}, body: '' });
 });
 
+// Loopback by default (EXPLORER_HOST): the page is a development tool.
 server.listen(port, host, () => {
-  process.stdout.write(JSON.stringify({ level: 'info', message: `explorer on http://${host}:${port}/ for ${router.origin}/graphql` }) + '\n');
+  const { address, port: bound } = server.address();
+  process.stdout.write(JSON.stringify({ level: 'info', message: `explorer on http://${host}:${bound}/ for ${router.origin}/graphql`, address, port: bound }) + '\n');
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.close(() => process.exit(0)));

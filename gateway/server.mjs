@@ -3,18 +3,21 @@
 // subgraphs) + Apollo Server on node:http, behaving like Apollo Router with
 // router/router.yaml. Run: node gateway/server.mjs (deps: npm ci --prefix supergraph).
 //
-// Env: GATEWAY_HOST (0.0.0.0), GATEWAY_PORT (4000), GATEWAY_HEALTH_PORT (8088),
+// Env: GATEWAY_HOST (127.0.0.1; the Helm chart sets 0.0.0.0), GATEWAY_PORT (4000),
+//      GATEWAY_HEALTH_PORT (8088),
 //      SUPERGRAPH_PATH (<repo>/schema.graphql), CORS_ORIGINS (comma separated),
 //      SUBGRAPH_TIMEOUT (30s), SUBGRAPH_<NAME>_URL (routing URL override),
-//      GATEWAY_MAX_BODY_BYTES (2 MiB), ENVIRONMENT (production: no introspection, no explorer).
+//      GATEWAY_MAX_BODY_BYTES (2 MiB), ENVIRONMENT (production: no introspection, no explorer),
+//      GATEWAY_MAX_ROOT_FIELDS (20), GATEWAY_MAX_ALIASES (30), GATEWAY_MAX_FIELDS (500).
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from './lib/config.mjs';
 import { requireDep } from './lib/deps.mjs';
 import { SubgraphDataSource } from './lib/datasource.mjs';
-import { makeFormatError } from './lib/errors.mjs';
+import { gatewayError, makeFormatError } from './lib/errors.mjs';
+import { DocumentLimitError, checkDocument } from './lib/limits.mjs';
 import { ASSET_PREFIX, createGraphiQL } from './lib/graphiql.mjs';
 
 const { ApolloServer, HeaderMap } = requireDep('@apollo/server');
@@ -46,6 +49,41 @@ class HttpError extends Error {
     super(message);
     this.status = status;
     this.code = code;
+  }
+}
+
+/**
+ * Refusals before Apollo Server sees the request, so that nothing expensive runs for them:
+ * documents over the limits (lib/limits.mjs), and an automatic-persisted-query version
+ * other than 1 or a hash that does not match its query (Apollo Server throws those
+ * without a code, as internal errors). Batches (arrays) are left to Apollo Server, which
+ * refuses them (batching is off, as in the router).
+ */
+function refuseEarly(params, limits) {
+  if (!params || typeof params !== 'object' || Array.isArray(params)) return;
+  const { query } = params;
+  try {
+    checkDocument(query, limits);
+  } catch (e) {
+    if (e instanceof DocumentLimitError) throw new HttpError(400, e.message, e.reason);
+    throw e;
+  }
+  let { extensions } = params;
+  if (typeof extensions === 'string') {
+    try {
+      extensions = JSON.parse(extensions);
+    } catch {
+      return; // Apollo Server refuses it
+    }
+  }
+  const persisted = extensions?.persistedQuery;
+  if (persisted !== undefined && persisted?.version !== 1) {
+    throw new HttpError(400, 'Unsupported persisted query version', 'PERSISTED_QUERY_NOT_SUPPORTED');
+  }
+  const hash = persisted?.sha256Hash;
+  if (typeof query === 'string' && typeof hash === 'string'
+      && createHash('sha256').update(query).digest('hex') !== hash) {
+    throw new HttpError(400, 'provided sha does not match query', 'PERSISTED_QUERY_HASH_MISMATCH');
   }
 }
 
@@ -114,6 +152,13 @@ export async function startGateway(overrides = {}, { logger = makeLogger() } = {
             // Apollo Gateway throws (-> HTTP 500) for an operationName that is not in the
             // document; answer like the router: 400, GRAPHQL_UNKNOWN_OPERATION_NAME.
             async didResolveOperation({ operation, request }) {
+              // Apollo Gateway plans a subscription into an HTTP 500 (INVALID_GRAPHQL); the
+              // supergraph has no subscriptions, and the router says 400 for them too.
+              if (operation?.operation === 'subscription') {
+                throw new GraphQLError('Subscriptions are not supported', {
+                  extensions: { code: 'SUBSCRIPTION_NOT_SUPPORTED', http: { status: 400 } },
+                });
+              }
               if (operation) return;
               throw new GraphQLError(
                 request.operationName
@@ -127,7 +172,7 @@ export async function startGateway(overrides = {}, { logger = makeLogger() } = {
               if (!entry) return;
               if (request.operationName) entry.operation = request.operationName;
               const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
-              if (errors?.length) entry.errors = errors.map((e) => e.extensions?.code ?? 'UNKNOWN');
+              if (errors?.length) entry.errors = errors.map((e) => e.extensions?.reason ?? e.extensions?.code ?? 'UNKNOWN');
             },
           };
         },
@@ -193,6 +238,7 @@ export async function startGateway(overrides = {}, { logger = makeLogger() } = {
         body = text;
       }
     }
+    refuseEarly(req.method === 'GET' ? Object.fromEntries(url.searchParams) : body, config.limits);
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method, headers, search: url.search, body },
       context: async () => ({ incomingHeaders: headers, logEntry: entry }),
@@ -224,7 +270,10 @@ export async function startGateway(overrides = {}, { logger = makeLogger() } = {
     });
     handle(req, res, url, entry).catch((e) => {
       if (e instanceof HttpError) {
-        if (!res.headersSent) sendJson(res, e.status, { errors: [{ message: e.message, extensions: { code: e.code } }] }, { connection: 'close' });
+        const error = gatewayError(e.message, e.code);
+        entry.errors = [error.extensions.reason ?? error.extensions.code];
+        // An unread body (413) must not be taken for the next request on this connection.
+        if (!res.headersSent) sendJson(res, e.status, { errors: [error] }, e.status === 413 ? { connection: 'close' } : {});
         return;
       }
       log({ level: 'error', msg: 'unhandled error', error: String(e?.message ?? e), stack: e?.stack });
@@ -302,6 +351,8 @@ export async function startGateway(overrides = {}, { logger = makeLogger() } = {
   return {
     port,
     healthPort,
+    // Where the two listeners are bound (GATEWAY_HOST).
+    addresses: [server.address().address, health.address().address],
     url: `http://${shownHost}:${port}/graphql`,
     healthUrl: `http://${shownHost}:${healthPort}/health`,
     stop,

@@ -1,6 +1,7 @@
 // Gateway settings, all from the environment (same knobs as router/router.yaml).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_LIMITS } from './limits.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -24,7 +25,9 @@ function intEnv(env, name, fallback) {
 export function loadConfig(env = process.env) {
   const production = (env.ENVIRONMENT || '').toLowerCase() === 'production';
   return {
-    host: env.GATEWAY_HOST || '0.0.0.0',
+    // Loopback unless told otherwise: GraphiQL and the dev admin login stay off the
+    // network in development. The Helm chart sets GATEWAY_HOST=0.0.0.0 in the pod.
+    host: env.GATEWAY_HOST || '127.0.0.1',
     port: intEnv(env, 'GATEWAY_PORT', 4000),
     healthPort: intEnv(env, 'GATEWAY_HEALTH_PORT', 8088),
     supergraphPath: path.resolve(env.SUPERGRAPH_PATH || path.join(repoRoot, 'schema.graphql')),
@@ -33,6 +36,13 @@ export function loadConfig(env = process.env) {
     // SUBGRAPH_TIMEOUT: the router's traffic_shaping timeout, default 30s.
     subgraphTimeoutMs: parseDuration(env.SUBGRAPH_TIMEOUT, 30_000),
     maxBodyBytes: intEnv(env, 'GATEWAY_MAX_BODY_BYTES', 2 * 1024 * 1024),
+    // Parser limits as in router.yaml, plus caps the router has only with a licence.
+    limits: {
+      ...DEFAULT_LIMITS,
+      maxRootFields: intEnv(env, 'GATEWAY_MAX_ROOT_FIELDS', DEFAULT_LIMITS.maxRootFields),
+      maxAliases: intEnv(env, 'GATEWAY_MAX_ALIASES', DEFAULT_LIMITS.maxAliases),
+      maxFields: intEnv(env, 'GATEWAY_MAX_FIELDS', DEFAULT_LIMITS.maxFields),
+    },
     production,
     introspection: !production,
     // The explorer needs introspection, so it is off in production too.

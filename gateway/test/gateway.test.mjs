@@ -233,7 +233,8 @@ test('introspection on by default; production: off, and no explorer', async () =
   const q = '{ __schema { queryType { name } } }';
   assert.equal((await post(gw.url, q)).json.data.__schema.queryType.name, 'Query');
   const r = await post(gwProd.url, q);
-  assert.equal(r.json.errors[0].extensions.code, 'GRAPHQL_VALIDATION_FAILED');
+  const { code, reason } = r.json.errors[0].extensions;
+  assert.deepEqual([code, reason], ['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED']);
   const page = await fetch(gwProd.url.replace(/\/graphql$/, '/'), { headers: { accept: 'text/html' } });
   assert.equal(page.status, 404);
 });
@@ -261,12 +262,12 @@ test('durations parse like the router config', () => {
   assert.throws(() => parseDuration('soon', 0));
 });
 
-test('an unknown operation name gets 400 GRAPHQL_UNKNOWN_OPERATION_NAME, like the router', async () => {
+test('an unknown operation name gets 400 BAD_USER_INPUT (reason GRAPHQL_UNKNOWN_OPERATION_NAME), like the router', async () => {
   const res = await fetch(gw.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query: '{ me { id } }', operationName: 'Me' }),
   });
   assert.equal(res.status, 400);
-  assert.deepEqual(await res.json(), { errors: [{ message: 'Unknown operation named "Me"', extensions: { code: 'GRAPHQL_UNKNOWN_OPERATION_NAME' } }] });
+  assert.deepEqual(await res.json(), { errors: [{ message: 'Unknown operation named "Me"', extensions: { code: 'BAD_USER_INPUT', reason: 'GRAPHQL_UNKNOWN_OPERATION_NAME' } }] });
 });
