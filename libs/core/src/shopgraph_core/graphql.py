@@ -3,8 +3,9 @@
 - parse and validation results are cached; depth, alias and token limits refuse abusive
   documents before they run;
 - introspection can be switched off (off in production);
-- every error leaves with `extensions.code` from the contract, and unexpected errors are
-  logged here with their traceback but reach the client as a bare INTERNAL_SERVER_ERROR.
+- every error leaves with `extensions.code` from the contract; a database outage is
+  UPSTREAM_UNAVAILABLE (`outages`); unexpected errors are logged here with their traceback
+  but reach the client as a bare INTERNAL_SERVER_ERROR.
 """
 
 import logging
@@ -26,6 +27,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.types import ExecutionContext
 
 from shopgraph_core.errors import AppError, ErrorCode
+from shopgraph_core.outages import as_upstream_unavailable
 from shopgraph_core.settings import ServiceSettings
 
 logger = logging.getLogger("shopgraph.graphql")
@@ -45,6 +47,13 @@ class OperationRecord:
 
 def _shape_error(error: GraphQLError, *, debug: bool) -> GraphQLError:
     original = error.original_error
+    if original is not None and (outage := as_upstream_unavailable(original)) is not None:
+        logger.warning(
+            "storage unavailable in %s: %s",
+            ".".join(str(p) for p in error.path or ()),
+            type(original).__name__,
+        )
+        original = outage
     if isinstance(original, AppError):
         message, extensions = original.message, original.to_extensions()
     elif original is None or isinstance(original, GraphQLError):
