@@ -2,11 +2,13 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
+import pytest
 import strawberry
 from fastapi import APIRouter, FastAPI
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from shopgraph_core.app import create_service_app
 from shopgraph_core.graphql import build_schema
@@ -127,3 +129,15 @@ async def test_without_a_gateway_token_nothing_is_required() -> None:
 
 
 JSON = {"content-type": "application/json"}
+
+
+def test_the_gateway_token_may_come_from_a_file_and_is_never_empty(tmp_path: Path) -> None:
+    secret = tmp_path / "gateway-token"
+    secret.write_text(GATEWAY_TOKEN + "\n")
+
+    assert ServiceSettings(gateway_token_file=secret).effective_gateway_token == SecretStr(
+        GATEWAY_TOKEN
+    )
+    assert ServiceSettings(gateway_token=SecretStr("")).effective_gateway_token is None
+    with pytest.raises(ValidationError, match="GATEWAY_TOKEN_FILE cannot be read"):
+        ServiceSettings(environment="production", gateway_token_file=tmp_path / "missing")

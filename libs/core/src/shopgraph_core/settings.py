@@ -78,11 +78,15 @@ class ServiceSettings(BaseSettings):
 
     @property
     def effective_gateway_token(self) -> SecretStr | None:
-        if self.gateway_token is not None:
-            return self.gateway_token
-        if self.gateway_token_file is not None:
-            return SecretStr(self.gateway_token_file.read_text().strip())
-        return None
+        """The gateway credential; None when unset or empty (an empty one would let an
+        empty header through)."""
+        value = self.gateway_token.get_secret_value() if self.gateway_token else ""
+        if not value and self.gateway_token_file is not None:
+            try:
+                value = self.gateway_token_file.read_text().strip()
+            except OSError as exc:
+                raise ValueError(f"GATEWAY_TOKEN_FILE cannot be read: {exc.strerror}") from exc
+        return SecretStr(value) if value else None
 
     @property
     def graphiql_enabled(self) -> bool:
