@@ -359,14 +359,19 @@ def test_every_subgraph_in_the_supergraph_can_be_rerouted() -> None:
 
 def test_headers_cors_and_metrics() -> None:
     config = expanded_config({})
-    propagated = [op["propagate"]["named"].lower()
-                  for op in config["headers"]["all"]["request"]["operations"]]  # fmt: skip
+    operations = config["headers"]["all"]["request"]["operations"]
+    propagated = [op["propagate"]["named"].lower() for op in operations if "propagate" in op]
+    inserted = [op["insert"] for op in operations if "insert" in op]
     cors = config["cors"]
     policy = cors["policies"][0]
     pattern = re.compile(policy["match_origins"][0])
     prometheus = config["telemetry"]["exporters"]["metrics"]["prometheus"]
 
     assert propagated == ["authorization", "traceparent", "tracestate", "x-request-id"]
+    # The credential only the gateway sends the subgraphs (core GATEWAY_TOKEN).
+    assert inserted == [{"name": "x-shopgraph-gateway-token", "value": "unset"}]
+    launched = expanded_config({**LAUNCHER_ENV, "GATEWAY_TOKEN": "t0k3n"})
+    assert launched["headers"]["all"]["request"]["operations"][-1]["insert"]["value"] == "t0k3n"
     assert cors["allow_headers"] == ["content-type", "authorization", "apollographql-client-name"]
     assert cors["allow_any_origin"] is False
     assert {"http://localhost:4000", "http://127.0.0.1:4000"} <= set(policy["origins"])

@@ -8,23 +8,31 @@ const { RemoteGraphQLDataSource } = requireDep('@apollo/gateway');
 /** Request headers copied from the client's request to every subgraph request. */
 export const PROPAGATED_HEADERS = ['authorization', 'traceparent', 'tracestate', 'x-request-id'];
 
+/** The credential only the gateway sends: subgraphs given GATEWAY_TOKEN answer nothing else. */
+export const GATEWAY_TOKEN_HEADER = 'x-shopgraph-gateway-token';
+
 export class SubgraphDataSource extends RemoteGraphQLDataSource {
-  constructor({ name, url, timeoutMs }) {
+  constructor({ name, url, timeoutMs, gatewayToken = process.env.GATEWAY_TOKEN }) {
     super({ url });
     this.name = name;
     this.timeoutMs = timeoutMs;
+    this.gatewayToken = gatewayToken || undefined;
     // Node's fetch (undici, keep-alive), with the subgraph timeout covering the whole
     // exchange, body included.
     this.fetcher = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
   }
 
   willSendRequest({ request, context }) {
+    if (!request.http) return;
     const incoming = context?.incomingHeaders;
-    if (!incoming || !request.http) return;
-    for (const name of PROPAGATED_HEADERS) {
-      const value = incoming.get(name);
-      if (value) request.http.headers.set(name, value);
+    if (incoming) {
+      for (const name of PROPAGATED_HEADERS) {
+        const value = incoming.get(name);
+        if (value) request.http.headers.set(name, value);
+      }
     }
+    // Set last, so that a client cannot bring a value of its own.
+    if (this.gatewayToken) request.http.headers.set(GATEWAY_TOKEN_HEADER, this.gatewayToken);
   }
 
   // Replaces RemoteGraphQLDataSource.sendRequest: a GraphQL response body is used

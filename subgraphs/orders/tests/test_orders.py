@@ -169,6 +169,33 @@ async def test_a_retry_with_the_same_key_returns_the_same_order(shop: Shop) -> N
     assert await shop.stock(product["id"]) == 7
 
 
+async def test_the_same_key_with_other_items_is_a_conflict(shop: Shop) -> None:
+    first_product, second_product = await shop.product(stock=10), await shop.product(stock=10)
+    _, token = shop.customer()
+    key = f"checkout-{uuid.uuid4()}"
+    first = await shop.create_order(
+        token, [(first_product["id"], 3), (second_product["id"], 1)], key=key
+    )
+    assert "errors" not in first, first
+
+    other_quantity = await shop.create_order(token, [(first_product["id"], 4)], key=key)
+    other_items = await shop.create_order(
+        token, [(first_product["id"], 3), (second_product["id"], 2)], key=key
+    )
+    # The same items in another order are the same request: the first order, as before.
+    reordered = await shop.create_order(
+        token, [(second_product["id"], 1), (first_product["id"], 3)], key=key
+    )
+
+    for refused in (other_quantity, other_items):
+        assert error_codes(refused) == ["CONFLICT"], refused
+        assert "idempotencyKey" in refused["errors"][0]["message"]
+        assert refused["errors"][0]["extensions"]["field"] == "idempotencyKey"
+    assert reordered["data"]["createOrder"] == first["data"]["createOrder"]
+    assert await shop.stock(first_product["id"]) == 7
+    assert await shop.stock(second_product["id"]) == 9
+
+
 async def test_racing_retries_with_one_key_make_one_order(shop: Shop) -> None:
     product = await shop.product(stock=10)
     _, token = shop.customer()

@@ -63,6 +63,9 @@ async def test_migrate_command_creates_the_tables(
             indexes = await connection.run_sync(
                 lambda c: {i["name"] for i in inspect(c).get_indexes("orders")}
             )
+            columns = await connection.run_sync(
+                lambda c: {col["name"] for col in inspect(c).get_columns("orders")}
+            )
             uniques = await connection.run_sync(
                 lambda c: {u["name"] for u in inspect(c).get_unique_constraints("orders")}
             )
@@ -71,3 +74,4 @@ async def test_migrate_command_creates_the_tables(
     assert {"orders", "order_items", "alembic_version"} <= tables
     assert {"ix_orders_user_created", "ix_orders_reconcile"} <= indexes
     assert "uq_orders_user_idempotency_key" in uniques | indexes
+    assert "request_fingerprint" in columns

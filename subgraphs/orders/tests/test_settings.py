@@ -9,6 +9,7 @@ SAFE = {
     "environment": "production",
     "database_url": "mysql://orders:secret@mariadb:3306/orders",
     "jwks_url": "http://users:4001/.well-known/jwks.json",
+    "gateway_token": "gateway-" + "g" * 40,
     "products_internal_url": "http://products:4002",
     "internal_service_token": "a-managed-secret-of-at-least-32-characters",
 }
@@ -37,6 +38,8 @@ def test_safe_production_settings_are_accepted() -> None:
         ({"introspection": True}, "INTROSPECTION"),
         ({"debug_errors": True}, "DEBUG_ERRORS"),
         ({"jwks_url": "http://127.0.0.1:4001/.well-known/jwks.json"}, "JWKS_URL"),
+        ({"gateway_token": None}, "GATEWAY_TOKEN"),
+        ({"gateway_token": "short"}, "GATEWAY_TOKEN"),
     ],
 )
 def test_unsafe_production_settings_are_refused(change: dict[str, object], complaint: str) -> None:

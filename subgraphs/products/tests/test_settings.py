@@ -10,6 +10,7 @@ SAFE = {
     "mongodb_url": "mongodb://products:secret@mongo-0.internal:27017/shopgraph_products",
     "internal_service_token": "s3cr3t-" + "x" * 40,
     "jwks_url": "http://users:4001/.well-known/jwks.json",
+    "gateway_token": "gateway-" + "g" * 40,
 }
 
 
@@ -30,6 +31,8 @@ def test_safe_production_settings_are_accepted() -> None:
         ({"graphiql": True}, "GRAPHIQL"),
         ({"debug_errors": True}, "DEBUG_ERRORS"),
         ({"jwks_url": "http://127.0.0.1:4001/.well-known/jwks.json"}, "JWKS_URL"),
+        ({"gateway_token": None}, "GATEWAY_TOKEN"),
+        ({"gateway_token": "short"}, "GATEWAY_TOKEN"),
     ],
 )
 def test_unsafe_production_settings_are_refused(change: dict[str, object], complaint: str) -> None:

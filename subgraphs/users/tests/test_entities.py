@@ -1,8 +1,9 @@
-"""Federation: `_entities` resolves any number of users with one SQL query."""
+"""Federation: `_entities` resolves any number of users with one SQL query, and shows a
+user only to whom `user(id)` would: the user themself or an admin."""
 
 from typing import Any
 
-from shopgraph_core.testing.graphql_client import GraphQLClient
+from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes
 from shopgraph_core.testing.sql_queries import count_queries
 
 ENTITIES = """
@@ -18,8 +19,10 @@ async def test_hundred_representations_cost_one_query(client: GraphQLClient, acc
     assert client.app is not None
     engine = client.app.state.service.store.engine
 
+    admin = await accounts.admin_token()
+
     with count_queries(engine) as queries:
-        body = await client.execute(ENTITIES, {"representations": representations})
+        body = await client.execute(ENTITIES, {"representations": representations}, token=admin)
 
     assert "errors" not in body, body
     entities = body["data"]["_entities"]
@@ -27,3 +30,22 @@ async def test_hundred_representations_cost_one_query(client: GraphQLClient, acc
     assert [e["id"] for e in entities[:90]] == ids[:90]
     assert entities[90:] == [None] * 10
     assert queries.count == 1, queries.statements
+
+
+async def test_entities_show_a_user_only_to_themself_or_an_admin(
+    client: GraphQLClient, accounts: Any
+) -> None:
+    alice, bob = await accounts.sign_up(), await accounts.sign_up()
+    representations = {"representations": [{"__typename": "User", "id": alice["user"]["id"]}]}
+
+    anonymous = await client.execute(ENTITIES, representations)
+    other = await client.execute(ENTITIES, representations, token=bob["token"])
+    themself = await client.execute(ENTITIES, representations, token=alice["token"])
+    admin = await client.execute(ENTITIES, representations, token=await accounts.admin_token())
+
+    assert error_codes(anonymous) == ["UNAUTHENTICATED"]
+    assert error_codes(other) == ["FORBIDDEN"]
+    for body in (anonymous, other):
+        assert body["data"]["_entities"] == [None]
+    for body in (themself, admin):
+        assert body["data"]["_entities"] == [{"id": alice["user"]["id"], "name": "Test User"}]

@@ -12,6 +12,7 @@ SAFE = {
     "database_url": "mysql://users:secret@mariadb:3306/users",
     "jwt_private_key_file": Path("/run/secrets/jwt.pem"),
     "jwks_url": "http://users:4001/.well-known/jwks.json",
+    "gateway_token": "gateway-" + "g" * 40,
 }
 
 
@@ -34,6 +35,8 @@ def test_safe_production_settings_are_accepted() -> None:
         ({"debug_errors": True}, "DEBUG_ERRORS"),
         ({"migrate_on_start": True}, "MIGRATE_ON_START"),
         ({"jwks_url": "http://127.0.0.1:4001/.well-known/jwks.json"}, "JWKS_URL"),
+        ({"gateway_token": None}, "GATEWAY_TOKEN"),
+        ({"gateway_token": "short"}, "GATEWAY_TOKEN"),
     ],
 )
 def test_unsafe_production_settings_are_refused(change: dict[str, object], complaint: str) -> None:

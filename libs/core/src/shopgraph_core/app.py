@@ -13,6 +13,7 @@ from shopgraph_core.auth import Caller, TokenVerifier, bearer_token, http_jwks_l
 from shopgraph_core.context import RequestContext
 from shopgraph_core.errors import AppError
 from shopgraph_core.graphql import SubgraphSchema
+from shopgraph_core.guards import BodySizeLimit, GatewayOnly
 from shopgraph_core.logs import configure_logging
 from shopgraph_core.metrics import metrics_endpoint
 from shopgraph_core.settings import ServiceSettings
@@ -82,6 +83,12 @@ def create_service_app(
     app.add_route("/metrics", metrics_endpoint, methods=["GET"])
     for router in routers:
         app.include_router(router)
+    # Outermost last: telemetry sees every answer, refusals of the guards included.
+    if (gateway_token := settings.effective_gateway_token) is not None:
+        app.add_middleware(GatewayOnly, token=gateway_token, graphql_path=GRAPHQL_PATH)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_request_bytes, graphql_path=GRAPHQL_PATH
+    )
     app.add_middleware(
         RequestTelemetryMiddleware,
         graphql_path=GRAPHQL_PATH,

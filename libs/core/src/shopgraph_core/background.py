@@ -6,6 +6,8 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from shopgraph_core.outages import is_storage_outage
+
 logger = logging.getLogger("shopgraph.background")
 
 
@@ -23,8 +25,16 @@ async def running_every(
         while True:
             try:
                 await step()
-            except Exception:
-                logger.exception("%s failed; trying again in %ss", name, interval_s)
+            except Exception as exc:
+                if is_storage_outage(exc):  # expected while the database is away: no traceback
+                    logger.warning(
+                        "%s: storage unavailable (%s); trying again in %ss",
+                        name,
+                        type(exc).__name__,
+                        interval_s,
+                    )
+                else:
+                    logger.exception("%s failed; trying again in %ss", name, interval_s)
             await asyncio.sleep(interval_s)
 
     task = asyncio.create_task(loop(), name=name)

@@ -3,8 +3,11 @@
 - parse and validation results are cached; depth, alias and token limits refuse abusive
   documents before they run;
 - introspection can be switched off (off in production);
-- every error leaves with `extensions.code` from the contract, and unexpected errors are
-  logged here with their traceback but reach the client as a bare INTERNAL_SERVER_ERROR.
+- a request holding text that is not Unicode (a lone UTF-16 surrogate, from JSON's
+  "\\ud800") is refused whole with BAD_USER_INPUT before it runs, whatever field it is for;
+- every error leaves with `extensions.code` from the contract; a database outage is
+  UPSTREAM_UNAVAILABLE (`outages`); unexpected errors are logged here with their traceback
+  but reach the client as a bare INTERNAL_SERVER_ERROR.
 """
 
 import logging
@@ -25,8 +28,10 @@ from strawberry.extensions.max_aliases import create_validator as alias_limit_ru
 from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
 from strawberry.types import ExecutionContext
 
-from shopgraph_core.errors import AppError, ErrorCode
+from shopgraph_core.errors import AppError, BadUserInput, ErrorCode
+from shopgraph_core.outages import as_upstream_unavailable
 from shopgraph_core.settings import ServiceSettings
+from shopgraph_core.text import has_lone_surrogate, unencodable_text
 
 logger = logging.getLogger("shopgraph.graphql")
 
@@ -45,6 +50,13 @@ class OperationRecord:
 
 def _shape_error(error: GraphQLError, *, debug: bool) -> GraphQLError:
     original = error.original_error
+    if original is not None and (outage := as_upstream_unavailable(original)) is not None:
+        logger.warning(
+            "storage unavailable in %s: %s",
+            ".".join(str(p) for p in error.path or ()),
+            type(original).__name__,
+        )
+        original = outage
     if isinstance(original, AppError):
         message, extensions = original.message, original.to_extensions()
     elif original is None or isinstance(original, GraphQLError):
@@ -69,6 +81,25 @@ def _shape_error(error: GraphQLError, *, debug: bool) -> GraphQLError:
     )
 
 
+class RefuseUnencodableText(SchemaExtension):
+    """Refuses, before parsing, a request whose document, operation name or variables hold a
+    lone UTF-16 surrogate: no resolver, driver or log line ever sees such a string."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        where = (
+            ("query" if context.query is not None and has_lone_surrogate(context.query) else None)
+            or unencodable_text(context.operation_name, "operationName")
+            or unencodable_text(context.variables, "variables")
+        )
+        if where is not None:
+            raise BadUserInput(
+                "Strings must be valid Unicode: a lone UTF-16 surrogate was found",
+                field=where,
+            )
+        yield
+
+
 class OperationRecorder(SchemaExtension):
     """Leaves the operation's name, type and outcome on the request for the middleware."""
 
@@ -91,7 +122,10 @@ def _record_operation(execution_context: ExecutionContext) -> None:
         op_type = execution_context.operation_type.value
     except (RuntimeError, AttributeError, KeyError):  # the document did not parse
         op_type = "unknown"
-    request.state.graphql = OperationRecord(execution_context.operation_name, op_type, outcome)
+    name = execution_context.operation_name
+    if name is not None and has_lone_surrogate(name):
+        name = None  # refused above; never a metric label or log field
+    request.state.graphql = OperationRecord(name, op_type, outcome)
 
 
 def hardening_extensions(
@@ -107,6 +141,7 @@ def hardening_extensions(
         rules.append(NoSchemaIntrospectionCustomRule)
     max_tokens = settings.max_tokens
     return [
+        RefuseUnencodableText,
         OperationRecorder,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: ParserCache(maxsize=CACHE_SIZE),

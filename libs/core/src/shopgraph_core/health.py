@@ -7,6 +7,8 @@ from typing import Protocol
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from shopgraph_core.outages import is_storage_outage
+
 logger = logging.getLogger("shopgraph.health")
 READY_TIMEOUT_S = 3.0
 
@@ -31,7 +33,10 @@ async def ready(request: Request) -> JSONResponse:
     storage: Storage = request.app.state.service
     try:
         await asyncio.wait_for(storage.check_ready(), READY_TIMEOUT_S)
-    except Exception:  # any failure means "not ready"; the reason stays in our log
-        logger.warning("readiness check failed", exc_info=True)
+    except Exception as exc:  # any failure means "not ready"; the reason stays in our log
+        # An outage is expected news: one line, without the driver's long traceback.
+        logger.warning(
+            "readiness check failed: %s", type(exc).__name__, exc_info=not is_storage_outage(exc)
+        )
         return JSONResponse({"status": "DOWN"}, status_code=503)
     return JSONResponse({"status": "UP"})

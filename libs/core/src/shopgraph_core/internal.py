@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from pydantic import SecretStr
 
 from shopgraph_core.errors import HTTP_STATUS, AppError, BadUserInput, ErrorCode, Unauthenticated
+from shopgraph_core.outages import as_upstream_unavailable
 from shopgraph_core.settings import ServiceSettings
 
 logger = logging.getLogger("shopgraph.internal")
@@ -74,7 +75,15 @@ class InternalRoute(APIRoute):
                 return error_response(exc)
             except RequestValidationError as exc:
                 return error_response(BadUserInput(_validation_message(exc)))
-            except Exception:
+            except Exception as exc:
+                if (outage := as_upstream_unavailable(exc)) is not None:
+                    logger.warning(
+                        "storage unavailable in %s %s: %s",
+                        request.method,
+                        request.url.path,
+                        type(exc).__name__,
+                    )
+                    return error_response(outage)
                 logger.exception("unexpected error in %s %s", request.method, request.url.path)
                 return error_response(
                     AppError("Internal server error", code=ErrorCode.INTERNAL_SERVER_ERROR)

@@ -37,8 +37,11 @@ from shopgraph_core.tracing import tracer
 logger = logging.getLogger("shopgraph.mongo")
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
-# Fail fast when the server is away, instead of pymongo's default 30 s.
-SERVER_SELECTION_TIMEOUT_MS = 5000
+# Fail fast when the server is away, instead of pymongo's 30 s (selection) and 20 s
+# (connect): a request then answers UPSTREAM_UNAVAILABLE within about two seconds (see
+# `outages`), and the readiness probe, which gives up after 3 s, sees the same. Options in
+# MONGODB_URL (serverSelectionTimeoutMS=..., connectTimeoutMS=...) take precedence.
+DEFAULT_TIMEOUTS_MS = {"serverSelectionTimeoutMS": 2000, "connectTimeoutMS": 2000}
 
 CommandEvent = CommandStartedEvent | CommandSucceededEvent | CommandFailedEvent
 CommandCallback = Callable[[CommandStartedEvent], None]
@@ -127,7 +130,7 @@ class MongoStore:
             url,
             tz_aware=True,
             appname=app_name,
-            serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS,
+            **_timeouts_not_in(url),
             event_listeners=[self.commands, CommandTracer()],
         )
         self.database: AsyncDatabase[dict[str, Any]] = self.client.get_default_database(
@@ -160,6 +163,12 @@ class MongoStore:
 
     async def close(self) -> None:
         await self.client.close()
+
+
+def _timeouts_not_in(url: str) -> dict[str, Any]:
+    """The default timeouts the URL does not set itself (URL options are case-insensitive)."""
+    options = url.partition("?")[2].lower()
+    return {k: v for k, v in DEFAULT_TIMEOUTS_MS.items() if f"{k.lower()}=" not in options}
 
 
 def parse_object_id(value: str) -> ObjectId | None:

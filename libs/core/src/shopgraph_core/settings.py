@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+MIN_GATEWAY_TOKEN_LENGTH = 32
 
 
 def is_loopback_url(url: str) -> bool:
@@ -54,6 +55,14 @@ class ServiceSettings(BaseSettings):
     max_tokens: int = 5000
     # Distinct operation names kept as metric labels before the rest share "other".
     max_metric_operation_names: int = 200
+    # Request bodies above this many bytes are refused with HTTP 413.
+    max_request_bytes: int = Field(default=1024 * 1024, gt=0)
+
+    # The credential only the gateway sends (header x-shopgraph-gateway-token): /graphql
+    # answers nothing else when it is set. GATEWAY_TOKEN, or GATEWAY_TOKEN_FILE naming a
+    # mounted secret. Required in production; unset (not enforced) by default elsewhere.
+    gateway_token: SecretStr | None = None
+    gateway_token_file: Path | None = None
 
     # JWT verification: every service trusts the users service's keys.
     jwt_issuer: str = "shopgraph-users"
@@ -66,6 +75,18 @@ class ServiceSettings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
+
+    @property
+    def effective_gateway_token(self) -> SecretStr | None:
+        """The gateway credential; None when unset or empty (an empty one would let an
+        empty header through)."""
+        value = self.gateway_token.get_secret_value() if self.gateway_token else ""
+        if not value and self.gateway_token_file is not None:
+            try:
+                value = self.gateway_token_file.read_text().strip()
+            except OSError as exc:
+                raise ValueError(f"GATEWAY_TOKEN_FILE cannot be read: {exc.strerror}") from exc
+        return SecretStr(value) if value else None
 
     @property
     def graphiql_enabled(self) -> bool:
@@ -86,6 +107,11 @@ class ServiceSettings(BaseSettings):
             problems.append("DEBUG_ERRORS must be off")
         if is_loopback_url(self.jwks_url):
             problems.append("JWKS_URL must name the users service, not the dev default")
+        token = self.effective_gateway_token
+        if token is None:
+            problems.append("GATEWAY_TOKEN (or GATEWAY_TOKEN_FILE) must be set")
+        elif len(token.get_secret_value()) < MIN_GATEWAY_TOKEN_LENGTH:
+            problems.append(f"GATEWAY_TOKEN must be at least {MIN_GATEWAY_TOKEN_LENGTH} characters")
         return problems
 
     @model_validator(mode="after")

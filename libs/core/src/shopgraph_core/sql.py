@@ -32,6 +32,10 @@ _ASYNC_DRIVERS = {
 }
 
 
+MYSQL_CONNECT_TIMEOUT_S = 3
+MYSQL_POOL_TIMEOUT_S = 10
+
+
 def async_url(url: str) -> str:
     """`mysql://…` or `sqlite:///…` becomes the async driver's URL; others pass unchanged."""
     parsed = make_url(url)
@@ -74,6 +78,11 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             pool_size=10,
             max_overflow=10,
             isolation_level="READ COMMITTED",
+            # A server that does not answer fails the request in seconds (UPSTREAM_UNAVAILABLE,
+            # see `outages`) rather than after aiomysql's default of a minute.
+            connect_args={"connect_timeout": MYSQL_CONNECT_TIMEOUT_S},
+            # A request waits this long for a pooled connection before failing the same way.
+            pool_timeout=MYSQL_POOL_TIMEOUT_S,
         )
     SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, enable_commenter=False)
     return engine

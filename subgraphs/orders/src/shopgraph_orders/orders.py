@@ -12,9 +12,12 @@ A failure in 2 leaves nothing; a failure in 3 releases the reservation; a crash 
 and 4 is repaired by the reconciler, which confirms the reservations of stored orders that
 were never confirmed. With an idempotency key the order id is derived from (user, key), so
 retries, even racing ones, share one reservation and collide on one row: the database
-decides the winner and the others answer with the winner's order.
+decides the winner and the others answer with the winner's order. The order keeps a
+fingerprint of the request (its items); the same key with other items is a CONFLICT, never
+the first order passed off as the answer to a different request.
 """
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -107,6 +110,27 @@ def check_idempotency_key(key: str | None) -> str | None:
             field="idempotencyKey",
         )
     return key
+
+
+def request_fingerprint(items: Sequence[ItemRequest]) -> str:
+    """What makes two createOrder requests the same one: their items and quantities, in any
+    order. Stored with the order, so a reused idempotency key can be told apart."""
+    canonical = "\n".join(
+        f"{i.product_id}\t{i.quantity}" for i in sorted(items, key=lambda i: i.product_id)
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_same_request(order: OrderRow, fingerprint: str) -> OrderRow:
+    """The order stored under a key, if it answered this very request; CONFLICT otherwise."""
+    # Orders stored before fingerprints existed have none: they are taken as the same request.
+    if order.request_fingerprint is not None and order.request_fingerprint != fingerprint:
+        raise Conflict(
+            "This idempotencyKey was already used for an order with other items or "
+            "quantities; use a new key for a new order",
+            field="idempotencyKey",
+        )
+    return order
 
 
 def order_id_for(user_id: str, idempotency_key: str) -> str:
@@ -225,11 +249,12 @@ class Orders:
     ) -> OrderRow:
         wanted = check_items(items)
         key = check_idempotency_key(idempotency_key)
+        fingerprint = request_fingerprint(wanted)
         if key is not None:
             order_id = order_id_for(caller.user_id, key)
             existing = await self._by_key(caller.user_id, key)
             if existing is not None:
-                return await self._settle(existing)
+                return await self._settle(check_same_request(existing, fingerprint))
         else:
             order_id = str(uuid.uuid4())
 
@@ -244,6 +269,7 @@ class Orders:
             id=order_id,
             user_id=caller.user_id,
             idempotency_key=key,
+            request_fingerprint=fingerprint,
             status=OrderStatus.CONFIRMED.value,
             currency=currency,
             total=total,
@@ -267,7 +293,7 @@ class Orders:
         stored = await self._store(order, lines)
         if stored is order:
             logger.info("order placed", extra={"order.id": order.id, "user.id": caller.user_id})
-        return await self._settle(stored)
+        return await self._settle(check_same_request(stored, fingerprint))
 
     async def _by_key(self, user_id: str, key: str) -> OrderRow | None:
         query = select(OrderRow).where(OrderRow.user_id == user_id, OrderRow.idempotency_key == key)

@@ -14,12 +14,12 @@ from shopgraph_core.errors import BadUserInput, Conflict, NotFound
 from shopgraph_core.money import check_currency
 from shopgraph_core.mongo import object_ids, parse_object_id
 from shopgraph_core.pagination import check_first, decode_cursor, encode_cursor
+from shopgraph_core.text import check_name, check_text
 from shopgraph_products.models import ProductDoc, utcnow
 
 logger = logging.getLogger("shopgraph.products")
 
 SKU_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-MAX_NAME_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 5000
 MAX_SEARCH_LENGTH = 100
 
@@ -44,21 +44,15 @@ def check_sku(sku: str) -> str:
     return sku
 
 
-def check_name(name: str) -> str:
-    name = name.strip()
-    if not name or len(name) > MAX_NAME_LENGTH:
-        raise BadUserInput(f"Name must be 1 to {MAX_NAME_LENGTH} characters", field="name")
-    return name
-
-
 def check_description(description: str) -> str:
-    description = description.strip()
-    if len(description) > MAX_DESCRIPTION_LENGTH:
-        raise BadUserInput(
-            f"Description must be at most {MAX_DESCRIPTION_LENGTH} characters",
-            field="description",
-        )
-    return description
+    return check_text(
+        description,
+        field="description",
+        label="Description",
+        max_length=MAX_DESCRIPTION_LENGTH,
+        required=False,
+        multiline=True,
+    )
 
 
 def check_not_negative(value: int, field: str) -> int:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from shopgraph_core.auth import Role
 from shopgraph_core.errors import BadUserInput, Conflict, Unauthenticated
 from shopgraph_core.sql import SqlStore, utcnow
+from shopgraph_core.text import check_name
 from shopgraph_core.tokens import TokenIssuer
 from shopgraph_users.models import UserRow
 from shopgraph_users.passwords import hash_password, needs_rehash, verify_password
@@ -22,7 +23,6 @@ logger = logging.getLogger("shopgraph.users")
 MIN_PASSWORD_LENGTH = 8
 # Long enough for any passphrase, short enough that hashing stays cheap.
 MAX_PASSWORD_LENGTH = 1024
-MAX_NAME_LENGTH = 200
 BAD_CREDENTIALS = "Invalid email or password"
 
 
@@ -49,13 +49,6 @@ def check_password(password: str) -> None:
         raise BadUserInput(
             f"Password must be at most {MAX_PASSWORD_LENGTH} characters", field="password"
         )
-
-
-def check_name(name: str) -> str:
-    name = name.strip()
-    if not name or len(name) > MAX_NAME_LENGTH:
-        raise BadUserInput(f"Name must be 1 to {MAX_NAME_LENGTH} characters", field="name")
-    return name
 
 
 class Accounts:

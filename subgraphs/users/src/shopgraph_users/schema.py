@@ -39,6 +39,9 @@ class User:
 
     @classmethod
     async def resolve_reference(cls, info: Info[Context, None], id: strawberry.ID) -> "User | None":
+        # The same rule as `user(id)`: a user is the user themself's or an admin's to read.
+        # Through the gateway only an order's owner or an admin reaches a user this way.
+        info.context.require_self_or_admin(str(id), "read this user")
         # Every representation in one `_entities` call lands in the same DataLoader batch.
         row = await _loader(info).load(str(id))
         return None if row is None else cls.from_row(row)

@@ -103,14 +103,26 @@ class Topology:
     def subgraph_url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.subgraphs[name]}"
 
-    def internal_token(self) -> str:
-        """A per-data-folder secret for service-to-service calls, made at first run."""
-        path = self.data_dir / "keys" / "internal-service-token"
+    def _secret(self, name: str) -> str:
+        """A per-data-folder secret called `name`, made at first run."""
+        path = self.data_dir / "keys" / name
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(secrets.token_urlsafe(32))
             path.chmod(0o600)
         return path.read_text().strip()
+
+    def internal_token(self) -> str:
+        """The secret for service-to-service calls (X-Service-Token)."""
+        return self._secret("internal-service-token")
+
+    def gateway_token(self) -> str:
+        """The secret only the gateway sends the subgraphs (x-shopgraph-gateway-token).
+
+        Development enforces it as production does: a subgraph's /graphql answers the
+        gateway only. To call one directly, send the header with this file's content.
+        """
+        return self._secret("gateway-token")
 
     def router_binary(self) -> str | None:
         if self.gateway == "node":
@@ -128,6 +140,8 @@ class Topology:
             "SHOPGRAPH_DATA_DIR": str(self.data_dir),
             "JWKS_URL": f"{self.subgraph_url('users')}/.well-known/jwks.json",
             "INTERNAL_SERVICE_TOKEN": self.internal_token(),
+            # The subgraphs require it and the gateway (router or Node) sends it.
+            "GATEWAY_TOKEN": self.gateway_token(),
         }
         found: list[Component] = []
         if "products" in self.subgraphs:

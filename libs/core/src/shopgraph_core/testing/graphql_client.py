@@ -1,5 +1,6 @@
 """An in-process client for a service app: its real lifespan, real storage, over ASGI."""
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -25,9 +26,11 @@ class GraphQLClient:
         all_headers = dict(headers or {})
         if token:
             all_headers["Authorization"] = f"Bearer {token}"
-        response = await self.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=all_headers
-        )
+        # Encoded as most clients do (ASCII, escapes for the rest): a test may then send
+        # strings that UTF-8 cannot encode, such as a lone surrogate, as JSON's "\ud800".
+        payload = json.dumps({"query": query, "variables": variables or {}})
+        all_headers.setdefault("content-type", "application/json")
+        response = await self.http.post("/graphql", content=payload, headers=all_headers)
         body: dict[str, Any] = response.json()
         return body
 
