@@ -35,5 +35,8 @@ node supergraph/check-contract.mjs
 step "composition and gateway tests (node)"
 npm test --prefix supergraph --silent
 
+step "OpenSearch 2.19 for the log-pipeline tests (Maven Central, built once into tools/opensearch/target)"
+uv run --frozen python -c "from shopgraph_logpipeline.testing import build_opensearch; build_opensearch()"
+
 step "python tests: core, subgraphs against MariaDB, SQLite and FerretDB, end to end"
 uv run --frozen pytest "$@"
