@@ -158,6 +158,27 @@ def test_a_gateway_line_is_mapped_to_ecs(search: httpx.Client) -> None:
     assert doc["url"]["path"] == "/graphql"
 
 
+def test_a_router_line_keeps_its_trace(search: httpx.Client) -> None:
+    line = {
+        "timestamp": "2026-12-02T04:21:13.636Z",
+        "level": "INFO",
+        "message": "received request",
+        "target": "apollo_router::services::router",
+        "trace_id": "0af7651916cd43dd8448eb211c80319c",
+        "span_id": "b7ad6b7169203331",
+        "resource": {"service.name": "shopgraph-router"},
+    }
+    doc = simulate(
+        search, filebeat_event(json.dumps(line), log={"file": {"path": "/x/router.log"}})
+    )
+    assert doc["service"]["name"] == "router"
+    assert doc["trace"]["id"] == line["trace_id"]
+    assert doc["span"]["id"] == line["span_id"]
+    assert doc["log"]["logger"] == line["target"]
+    assert doc["log"]["level"] == "info"
+    assert doc["resource"] == {"service": {"name": "shopgraph-router"}}
+
+
 @pytest.mark.parametrize("path", ["/health/live", "/health/ready", "/metrics", "/health"])
 def test_probe_and_scrape_access_lines_are_dropped(search: httpx.Client, path: str) -> None:
     line = {**ECS_LINE, "url": {"path": path}, "message": f"GET {path} 200"}
