@@ -8,7 +8,7 @@ fields Kibana keeps as JSON strings (`searchSourceJSON`, `visState`, `panelsJSON
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ _KQL_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
 def import_saved_objects(
-    kibana_url: str, path: Path = SAVED_OBJECTS, environ: dict[str, str] | None = None
+    kibana_url: str, path: Path = SAVED_OBJECTS, environ: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """POST the file to the saved-objects import API with overwrite=true.
 

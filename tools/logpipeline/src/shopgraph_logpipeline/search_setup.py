@@ -9,6 +9,7 @@ no ISM plugin, as on the test node). Data streams and component templates exist 
 
 import copy
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -40,7 +41,7 @@ class Step:
     body: dict[str, Any]
 
 
-def client_from_env(url: str, environ: dict[str, str] | None = None) -> httpx.Client:
+def client_from_env(url: str, environ: Mapping[str, str] | None = None) -> httpx.Client:
     """A client for ES_URL with credentials from the environment, never from arguments.
 
     ES_API_KEY (an encoded API key) or ES_USERNAME and ES_PASSWORD; ES_CA_CERT names a CA
@@ -50,7 +51,7 @@ def client_from_env(url: str, environ: dict[str, str] | None = None) -> httpx.Cl
     return _client(url, env, prefix="ES")
 
 
-def _client(url: str, env: Any, *, prefix: str) -> httpx.Client:
+def _client(url: str, env: Mapping[str, str], *, prefix: str) -> httpx.Client:
     headers: dict[str, str] = {}
     auth: tuple[str, str] | None = None
     if api_key := env.get(f"{prefix}_API_KEY"):
