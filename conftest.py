@@ -32,10 +32,13 @@ def opensearch_url(
     if url := os.environ.get("OPENSEARCH_URL"):
         yield url
         return
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
 
-    def say(line: str) -> None:  # shown even while pytest captures output
-        if reporter is not None:
+    def say(line: str) -> None:  # how long the node took, shown even while pytest captures
+        if reporter is None or capture is None:
+            return
+        with capture.global_and_fixture_disabled():
             reporter.write_line(line)
 
     with opensearch_node(tmp_path_factory.mktemp("opensearch"), say) as url:
