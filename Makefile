@@ -46,3 +46,13 @@ bench:  ## benchmarks, printed as ratios against a baseline measured in the same
 
 router:  ## build the real Apollo Router from crates.io (about an hour on 2 cores)
 	scripts/install-router.sh
+
+.PHONY: logs-setup kibana-import logging-chart-sync
+logs-setup: setup  ## log index templates, lifecycle, ingest pipeline: make logs-setup ES_URL=https://...
+	uv run --frozen shopgraph-logs setup --url "$(ES_URL)"
+
+kibana-import: setup  ## Kibana data view, searches, dashboard: make kibana-import KIBANA_URL=https://...
+	uv run --frozen shopgraph-logs kibana-import --url "$(KIBANA_URL)"
+
+logging-chart-sync: setup  ## copy logstash/ into the logging subchart (a test checks for drift)
+	uv run --frozen shopgraph-logs sync-chart

@@ -1,10 +1,13 @@
-"""Fixtures shared by every package's tests: one private MariaDB server per test run."""
+"""Fixtures shared by every package's tests: one private MariaDB server per test run, and one
+OpenSearch node for the log-pipeline tests."""
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from shopgraph_core.testing.servers import mariadb_server, mongo_server
+from shopgraph_logpipeline.testing import opensearch_node
 
 
 @pytest.fixture(scope="session")
@@ -17,4 +20,26 @@ def mariadb_url() -> Iterator[str]:
 def mongodb_url() -> Iterator[str]:
     """A MongoDB-wire server for the whole run: MONGODB_URL, else a private FerretDB."""
     with mongo_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def opensearch_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A real OpenSearch 2.19 node (ingest role) for the whole run: OPENSEARCH_URL, else a
+    private node on a free loopback port."""
+    if url := os.environ.get("OPENSEARCH_URL"):
+        yield url
+        return
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+
+    def say(line: str) -> None:  # how long the node took, shown even while pytest captures
+        if reporter is None or capture is None:
+            return
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(line)
+
+    with opensearch_node(tmp_path_factory.mktemp("opensearch"), say) as url:
         yield url

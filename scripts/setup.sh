@@ -50,4 +50,6 @@ scripts/ferretdb.sh build
 
 if $want_test; then
   apt_install mariadbd mariadb-server chromium chromium
+  # The log-pipeline tests run OpenSearch from Maven Central, its launcher from Java source.
+  apt_install javac openjdk-17-jdk-headless mvn maven
 fi

@@ -38,5 +38,8 @@ npm test --prefix supergraph --silent
 step "the GitLab pipeline: GitLab's CI schema, shellcheck, gitlab-ci-local list and a job"
 ci/local.sh check
 
+step "OpenSearch 2.19 for the log-pipeline tests (Maven Central, built once into tools/opensearch/target)"
+uv run --frozen python -c "from shopgraph_logpipeline.testing import build_opensearch; build_opensearch()"
+
 step "python tests: core, subgraphs against MariaDB, SQLite and FerretDB, end to end"
 uv run --frozen pytest "$@"

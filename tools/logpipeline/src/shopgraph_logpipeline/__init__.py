@@ -1,0 +1,1 @@
+"""The log pipeline's setup: search templates, lifecycle, ingest pipeline; Kibana import."""
