@@ -9,10 +9,11 @@ const { RemoteGraphQLDataSource } = requireDep('@apollo/gateway');
 export const PROPAGATED_HEADERS = ['authorization', 'traceparent', 'tracestate', 'x-request-id'];
 
 export class SubgraphDataSource extends RemoteGraphQLDataSource {
-  constructor({ name, url, timeoutMs }) {
+  constructor({ name, url, timeoutMs, metrics }) {
     super({ url });
     this.name = name;
     this.timeoutMs = timeoutMs;
+    this.metrics = metrics;
     // Node's fetch (undici, keep-alive), with the subgraph timeout covering the whole
     // exchange, body included.
     this.fetcher = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
@@ -39,11 +40,15 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
     };
     let response;
     let text;
+    const started = process.hrtime.bigint();
     try {
       response = await this.fetcher(http.url, init);
       text = await response.text();
     } catch (e) {
       throw upstreamUnavailable(this.name, isTimeout(e));
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.metrics?.fetches.observe({ subgraph_name: this.name }, seconds);
     }
     let body;
     try {
