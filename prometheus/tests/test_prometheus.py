@@ -103,7 +103,8 @@ def test_every_alert_has_a_test_where_it_fires_and_one_where_it_stays_silent() -
 def test_every_alert_says_how_bad_what_and_where_its_runbook_is(alert: dict[str, Any]) -> None:
     assert alert["labels"]["severity"] in SEVERITIES
     annotations = alert["annotations"]
-    assert annotations["summary"] and annotations["description"]
+    assert annotations["summary"]
+    assert annotations["description"]
     path, _, anchor = annotations["runbook_url"].partition("#")
     assert path == "docs/monitoring.md"
     assert anchor in github_anchors(DOCS.read_text()), f"no section #{anchor} in {path}"
