@@ -1,5 +1,5 @@
 # The single entry point. Every target installs what it needs first (scripts/setup.sh).
-.PHONY: run test lint format schema bench router help setup versions
+.PHONY: run test lint format schema bench router help setup versions monitoring-check monitoring-sync
 
 # uv installs itself into ~/.local/bin; put it on PATH here so every target works from a fresh
 # shell on a fresh clone, not only the scripts/*.sh wrappers.
@@ -34,3 +34,9 @@ bench:  ## benchmarks, printed as ratios against a baseline measured in the same
 
 router:  ## build the real Apollo Router from crates.io (about an hour on 2 cores)
 	scripts/install-router.sh
+
+monitoring-check:  ## promtool checks and rule tests; dashboards fresh and schema-valid; chart copies in sync
+	scripts/monitoring-check.sh
+
+monitoring-sync:  ## regenerate prometheus.yml and the dashboards, copy rules and dashboards into the Helm subchart
+	scripts/monitoring-check.sh --sync
