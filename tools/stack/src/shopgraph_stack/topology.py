@@ -60,6 +60,8 @@ class Component:
     # An HTTP URL that answers 200 when ready, or a bare TCP port to wait for.
     ready_url: str | None = None
     ready_port: int | None = None
+    # The system works without it (Prometheus): a failed start is reported, not fatal.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,8 @@ class Topology:
         config.write_text(prometheus.render_config(self.scrape_targets(), rules))
         port = prometheus.PROMETHEUS_PORT + self.port_offset
         argv = prometheus.argv(binary, config, folder, port)
-        return Component("prometheus", argv, base, ready_url=f"{self.prometheus_url}/-/ready")
+        ready = f"{self.prometheus_url}/-/ready"
+        return Component("prometheus", argv, base, ready_url=ready, optional=True)
 
     def _gateway(self, base: dict[str, str]) -> Component:
         env = {
