@@ -35,5 +35,8 @@ node supergraph/check-contract.mjs
 step "composition and gateway tests (node)"
 npm test --prefix supergraph --silent
 
+step "monitoring: promtool config, rules and rule tests; dashboards fresh and valid"
+scripts/monitoring-check.sh
+
 step "python tests: core, subgraphs against MariaDB, SQLite and FerretDB, end to end"
 uv run --frozen pytest "$@"
