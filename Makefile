@@ -1,5 +1,5 @@
 # The single entry point. Every target installs what it needs first (scripts/setup.sh).
-.PHONY: run test check lint format schema schema-check bench router help setup versions ci-check ci-local
+.PHONY: run test check lint format schema schema-check bench router help setup versions ci-check ci-local monitoring-check monitoring-sync
 
 # uv installs itself into ~/.local/bin; put it on PATH here so every target works from a fresh
 # shell on a fresh clone, not only the scripts/*.sh wrappers.
@@ -47,12 +47,4 @@ bench:  ## benchmarks, printed as ratios against a baseline measured in the same
 router:  ## build the real Apollo Router from crates.io (about an hour on 2 cores)
 	scripts/install-router.sh
 
-.PHONY: logs-setup kibana-import logging-chart-sync
-logs-setup: setup  ## log index templates, lifecycle, ingest pipeline: make logs-setup ES_URL=https://...
-	uv run --frozen shopgraph-logs setup --url "$(ES_URL)"
-
-kibana-import: setup  ## Kibana data view, searches, dashboard: make kibana-import KIBANA_URL=https://...
-	uv run --frozen shopgraph-logs kibana-import --url "$(KIBANA_URL)"
-
-logging-chart-sync: setup  ## copy logstash/ into the logging subchart (a test checks for drift)
-	uv run --frozen shopgraph-logs sync-chart
+.PHONY: run test check lint format schema schema-check bench router help setup versions ci-check ci-local monitoring-check monitoring-sync

@@ -19,6 +19,7 @@ import { SubgraphDataSource } from './lib/datasource.mjs';
 import { gatewayError, makeFormatError } from './lib/errors.mjs';
 import { DocumentLimitError, checkDocument } from './lib/limits.mjs';
 import { ASSET_PREFIX, createGraphiQL } from './lib/graphiql.mjs';
+import { CONTENT_TYPE as METRICS_CONTENT_TYPE, GatewayMetrics } from './lib/metrics.mjs';
 
 const { ApolloServer, HeaderMap } = requireDep('@apollo/server');
 const { ApolloServerPluginLandingPageDisabled } = requireDep('@apollo/server/plugin/disabled');
@@ -128,12 +129,13 @@ export async function startGateway(overrides = {}, { logger = makeLogger() } = {
   const config = { ...loadConfig(), ...overrides };
   const { log } = logger;
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
+  const metrics = new GatewayMetrics();
 
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger: logger.apollo,
     buildService: ({ name, url }) =>
-      new SubgraphDataSource({ name, url: config.subgraphUrl?.(name) || url, timeoutMs: config.subgraphTimeoutMs }),
+      new SubgraphDataSource({ name, url: config.subgraphUrl?.(name) || url, timeoutMs: config.subgraphTimeoutMs, metrics }),
   });
 
   const apollo = new ApolloServer({
@@ -148,6 +150,7 @@ export async function startGateway(overrides = {}, { logger = makeLogger() } = {
       ApolloServerPluginLandingPageDisabled(),
       {
         async requestDidStart() {
+          const started = process.hrtime.bigint();
           return {
             // Apollo Gateway throws (-> HTTP 500) for an operationName that is not in the
             // document; answer like the router: 400, GRAPHQL_UNKNOWN_OPERATION_NAME.
@@ -167,7 +170,11 @@ export async function startGateway(overrides = {}, { logger = makeLogger() } = {
                 { extensions: { code: 'GRAPHQL_UNKNOWN_OPERATION_NAME', http: { status: 400 } } },
               );
             },
-            async willSendResponse({ contextValue, request, response }) {
+            async willSendResponse({ contextValue, request, response, operation, operationName }) {
+              const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+              metrics.observeOperation(operationName ?? request.operationName, operation?.operation, seconds);
+              const sent = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+              for (const e of sent ?? []) metrics.errors.inc({ code: e.extensions?.code ?? 'INTERNAL_SERVER_ERROR' });
               const entry = contextValue?.logEntry;
               if (!entry) return;
               if (request.operationName) entry.operation = request.operationName;
@@ -267,6 +274,12 @@ export async function startGateway(overrides = {}, { logger = makeLogger() } = {
       entry.status = res.statusCode;
       entry.durationMs = Number((process.hrtime.bigint() - started) / 1000n) / 1000;
       log(entry);
+      if (url.pathname === '/graphql' && req.method !== 'OPTIONS') {
+        metrics.requests.observe(
+          { http_request_method: req.method, http_response_status_code: res.statusCode },
+          entry.durationMs / 1000,
+        );
+      }
     });
     handle(req, res, url, entry).catch((e) => {
       if (e instanceof HttpError) {
@@ -286,11 +299,16 @@ export async function startGateway(overrides = {}, { logger = makeLogger() } = {
   });
   server.keepAliveTimeout = 65_000;
 
-  // Health, like the router's health_check endpoint (also answers ?ready and ?live).
+  // Health, like the router's health_check endpoint (also answers ?ready and ?live), and
+  // Prometheus metrics beside it, where the router serves its own.
   const health = http.createServer((req, res) => {
     const url = new URL(req.url || '/', 'http://gateway.invalid');
     if (url.pathname === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
       return sendJson(res, 200, { status: 'UP' });
+    }
+    if (url.pathname === '/metrics' && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
+      return res.end(metrics.render());
     }
     sendJson(res, 404, { status: 'NOT_FOUND' });
   });
@@ -355,6 +373,7 @@ export async function startGateway(overrides = {}, { logger = makeLogger() } = {
     addresses: [server.address().address, health.address().address],
     url: `http://${shownHost}:${port}/graphql`,
     healthUrl: `http://${shownHost}:${healthPort}/health`,
+    metricsUrl: `http://${shownHost}:${healthPort}/metrics`,
     stop,
   };
 }

@@ -2,7 +2,7 @@
 # Installs everything shopgraph needs on a fresh Debian machine, idempotently.
 #
 #   scripts/setup.sh          what the system needs to run (uv, Python and npm packages, FerretDB)
-#   scripts/setup.sh --test   also what the tests need (MariaDB server, Chromium)
+#   scripts/setup.sh --test   also what the tests need (MariaDB server, Chromium, Prometheus)
 #
 # Every step is skipped when already done, so it is cheap to run before each command.
 set -euo pipefail
@@ -52,4 +52,20 @@ if $want_test; then
   apt_install mariadbd mariadb-server chromium chromium
   # The log-pipeline tests run OpenSearch from Maven Central, its launcher from Java source.
   apt_install javac openjdk-17-jdk-headless mvn maven
+fi
+
+# Prometheus (server and promtool): the tests need it; `make run` starts it when it can be
+# installed and runs the rest without it otherwise (docs/monitoring.md).
+install_prometheus() {
+  command -v prometheus >/dev/null 2>&1 && return 0
+  apt_install prometheus prometheus
+  # Debian's package starts a daemon of its own on :9090, where the stack's listens.
+  if command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
+}
+if $want_test; then
+  install_prometheus
+else
+  (install_prometheus) || say "could not install Prometheus (needs root and apt-get); make run starts the rest without it"
 fi

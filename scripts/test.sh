@@ -41,5 +41,8 @@ ci/local.sh check
 step "OpenSearch 2.19 for the log-pipeline tests (Maven Central, built once into tools/opensearch/target)"
 uv run --frozen python -c "from shopgraph_logpipeline.testing import build_opensearch; build_opensearch()"
 
+step "monitoring: promtool config, rules and rule tests; dashboards fresh and valid"
+scripts/monitoring-check.sh
+
 step "python tests: core, subgraphs against MariaDB, SQLite and FerretDB, end to end"
 uv run --frozen pytest "$@"

@@ -12,10 +12,11 @@ export const PROPAGATED_HEADERS = ['authorization', 'traceparent', 'tracestate',
 export const GATEWAY_TOKEN_HEADER = 'x-shopgraph-gateway-token';
 
 export class SubgraphDataSource extends RemoteGraphQLDataSource {
-  constructor({ name, url, timeoutMs, gatewayToken = process.env.GATEWAY_TOKEN }) {
+  constructor({ name, url, timeoutMs, metrics, gatewayToken = process.env.GATEWAY_TOKEN }) {
     super({ url });
     this.name = name;
     this.timeoutMs = timeoutMs;
+    this.metrics = metrics;
     this.gatewayToken = gatewayToken || undefined;
     // Node's fetch (undici, keep-alive), with the subgraph timeout covering the whole
     // exchange, body included.
@@ -47,11 +48,15 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
     };
     let response;
     let text;
+    const started = process.hrtime.bigint();
     try {
       response = await this.fetcher(http.url, init);
       text = await response.text();
     } catch (e) {
       throw upstreamUnavailable(this.name, isTimeout(e));
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.metrics?.fetches.observe({ subgraph_name: this.name }, seconds);
     }
     let body;
     try {

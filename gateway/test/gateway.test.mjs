@@ -271,3 +271,17 @@ test('an unknown operation name gets 400 BAD_USER_INPUT (reason GRAPHQL_UNKNOWN_
   assert.equal(res.status, 400);
   assert.deepEqual(await res.json(), { errors: [{ message: 'Unknown operation named "Me"', extensions: { code: 'BAD_USER_INPUT', reason: 'GRAPHQL_UNKNOWN_OPERATION_NAME' } }] });
 });
+
+test('metrics on the health listener, under the router\'s names', async () => {
+  await post(gw.url, 'query Who { me { id } }');
+  await post(gw.url, '{ forbidden }');
+  const r = await fetch(gw.healthUrl.replace(/\/health$/, '/metrics'));
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
+  const text = await r.text();
+  assert.match(text, /^http_server_request_duration_seconds_count\{http_request_method="POST",http_response_status_code="200"\} \d+$/m);
+  assert.match(text, /^http_client_request_duration_seconds_bucket\{subgraph_name="[a-z]+",le="\+Inf"\} [1-9]\d*$/m);
+  assert.match(text, /^apollo_router_graphql_error_total\{code="FORBIDDEN"\} [1-9]\d*$/m);
+  assert.match(text, /^shopgraph_gateway_operation_duration_seconds_count\{graphql_operation_name="Who",graphql_operation_type="query"\} 1$/m);
+  assert.match(text, /^process_resident_memory_bytes \d+$/m);
+});

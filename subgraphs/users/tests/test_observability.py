@@ -12,6 +12,7 @@ import pytest
 
 from shopgraph_core.logs import configure_logging
 from shopgraph_core.testing.graphql_client import GraphQLClient, serve_in_process
+from shopgraph_core.testing.metrics import sample
 from shopgraph_core.testing.servers import mariadb_server, new_mysql_database
 from shopgraph_users.app import create_app
 from shopgraph_users.settings import UsersSettings
@@ -150,3 +151,38 @@ async def test_access_log_is_ecs_with_graphql_user_and_trace_fields(
     assert secret not in raw
     assert session["token"] not in raw
     assert session["token"].split(".")[2] not in raw
+
+
+async def test_logins_are_counted_by_outcome(client: GraphQLClient, accounts: Any) -> None:
+    before = (await client.http.get("/metrics")).text
+    user = await accounts.sign_up(password="correct horse")
+    await accounts.login(user["user"]["email"], "correct horse")
+    await accounts.login(user["user"]["email"], "wrong horse")
+    await accounts.login("nobody@example.com", "whatever1")
+    after = (await client.http.get("/metrics")).text
+
+    def logins(outcome: str, page: str) -> float:
+        return sample(page, "shopgraph_logins_total", outcome=outcome)
+
+    assert logins("success", after) - logins("success", before) == 1
+    assert logins("failure", after) - logins("failure", before) == 2
+
+
+async def test_sql_queries_and_the_pool_are_measured(
+    client: GraphQLClient, accounts: Any, settings: UsersSettings
+) -> None:
+    db_system = "sqlite" if settings.database_url is None else "mysql"
+    before = (await client.http.get("/metrics")).text
+    user = await accounts.sign_up()
+    await accounts.login(user["user"]["email"], "correct horse")
+    after = (await client.http.get("/metrics")).text
+
+    def statements(verb: str, page: str) -> float:
+        return sample(
+            page, "shopgraph_db_query_duration_seconds_count", db_system=db_system, operation=verb
+        )
+
+    assert statements("INSERT", after) > statements("INSERT", before)
+    assert statements("SELECT", after) > statements("SELECT", before)
+    assert sample(after, "shopgraph_db_pool_connections_max", db_system=db_system) >= 1
+    assert sample(after, "shopgraph_db_pool_connections_open", db_system=db_system) >= 1

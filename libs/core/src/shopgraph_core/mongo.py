@@ -30,8 +30,14 @@ from pymongo.monitoring import (
     CommandListener,
     CommandStartedEvent,
     CommandSucceededEvent,
+    ConnectionCheckedInEvent,
+    ConnectionCheckedOutEvent,
+    ConnectionClosedEvent,
+    ConnectionCreatedEvent,
+    ConnectionPoolListener,
 )
 
+from shopgraph_core.metrics import DB_QUERY_DURATION, POOLS, PoolUsage, mongo_operation
 from shopgraph_core.tracing import tracer
 
 logger = logging.getLogger("shopgraph.mongo")
@@ -113,6 +119,65 @@ class CommandTracer(CommandListener):
             span.end()
 
 
+class CommandTimer(CommandListener):
+    """Every command's duration (as the driver measured it) into DB_QUERY_DURATION."""
+
+    def started(self, event: CommandStartedEvent) -> None:
+        pass
+
+    def succeeded(self, event: CommandSucceededEvent) -> None:
+        DB_QUERY_DURATION.labels("mongodb", mongo_operation(event.command_name), "ok").observe(
+            event.duration_micros / 1e6
+        )
+
+    def failed(self, event: CommandFailedEvent) -> None:
+        DB_QUERY_DURATION.labels("mongodb", mongo_operation(event.command_name), "error").observe(
+            event.duration_micros / 1e6
+        )
+
+
+class PoolCounter(ConnectionPoolListener):
+    """Connections open and checked out, summed over the client's pools (one per server)."""
+
+    def __init__(self) -> None:
+        self.open = 0
+        self.in_use = 0
+
+    def connection_created(self, event: ConnectionCreatedEvent) -> None:
+        self.open += 1
+
+    def connection_closed(self, event: ConnectionClosedEvent) -> None:
+        self.open -= 1
+
+    def connection_checked_out(self, event: ConnectionCheckedOutEvent) -> None:
+        self.in_use += 1
+
+    def connection_checked_in(self, event: ConnectionCheckedInEvent) -> None:
+        self.in_use -= 1
+
+    # The pool's other events change neither count.
+    def pool_created(self, event: Any) -> None:
+        pass
+
+    def pool_ready(self, event: Any) -> None:
+        pass
+
+    def pool_cleared(self, event: Any) -> None:
+        pass
+
+    def pool_closed(self, event: Any) -> None:
+        pass
+
+    def connection_ready(self, event: Any) -> None:
+        pass
+
+    def connection_check_out_started(self, event: Any) -> None:
+        pass
+
+    def connection_check_out_failed(self, event: Any) -> None:
+        pass
+
+
 class MongoStore:
     """A client, its database and the service's Beanie documents."""
 
@@ -126,13 +191,15 @@ class MongoStore:
     ) -> None:
         self.url = url
         self.commands = CommandDispatcher()
+        self.pool = PoolCounter()
         self.client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
             url,
             tz_aware=True,
             appname=app_name,
             **_timeouts_not_in(url),
-            event_listeners=[self.commands, CommandTracer()],
+            event_listeners=[self.commands, CommandTracer(), CommandTimer(), self.pool],
         )
+        POOLS.register("mongodb", self, _pool_usage)
         self.database: AsyncDatabase[dict[str, Any]] = self.client.get_default_database(
             default=default_database
         )
@@ -169,6 +236,11 @@ def _timeouts_not_in(url: str) -> dict[str, Any]:
     """The default timeouts the URL does not set itself (URL options are case-insensitive)."""
     options = url.partition("?")[2].lower()
     return {k: v for k, v in DEFAULT_TIMEOUTS_MS.items() if f"{k.lower()}=" not in options}
+
+
+def _pool_usage(store: MongoStore) -> PoolUsage:
+    most = store.client.options.pool_options.max_pool_size or 0
+    return PoolUsage(store.pool.in_use, store.pool.open, most)
 
 
 def parse_object_id(value: str) -> ObjectId | None:

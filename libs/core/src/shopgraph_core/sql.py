@@ -5,6 +5,7 @@ aiosqlite as the embedded default. Alembic migrations run over the service's own
 """
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -15,12 +16,14 @@ from alembic import command
 from alembic.config import Config
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from sqlalchemy import DateTime, event, text
-from sqlalchemy.engine import Connection, Dialect, make_url
+from sqlalchemy.engine import Connection, Dialect, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as sa_create_async_engine
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
 from shopgraph_core.cli import ExtraCommand
+from shopgraph_core.metrics import DB_QUERY_DURATION, POOLS, PoolUsage, sql_operation
 from shopgraph_core.settings import ServiceSettings
 
 # Plain scheme names a user may type, mapped to the async drivers we ship.
@@ -85,7 +88,52 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             pool_timeout=MYSQL_POOL_TIMEOUT_S,
         )
     SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, enable_commenter=False)
+    measure_engine(engine)
     return engine
+
+
+_STARTED = "shopgraph.query_started"
+
+
+def measure_engine(engine: AsyncEngine) -> None:
+    """Statement durations into DB_QUERY_DURATION, and the pool's usage into POOLS."""
+    sync_engine = engine.sync_engine
+    db_system = sync_engine.dialect.name  # "mysql" (MariaDB too) or "sqlite"
+
+    def before(conn: Connection, _c: Any, _s: str, _p: Any, context: Any, _m: bool) -> None:
+        setattr(context, _STARTED, time.perf_counter())
+
+    def after(conn: Connection, _c: Any, statement: str, _p: Any, context: Any, _m: bool) -> None:
+        if (started := getattr(context, _STARTED, None)) is not None:
+            DB_QUERY_DURATION.labels(db_system, sql_operation(statement), "ok").observe(
+                time.perf_counter() - started
+            )
+
+    def failed(context: ExceptionContext) -> None:
+        started = getattr(context.execution_context, _STARTED, None)
+        if started is not None and context.statement is not None:
+            DB_QUERY_DURATION.labels(db_system, sql_operation(context.statement), "error").observe(
+                time.perf_counter() - started
+            )
+
+    event.listen(sync_engine, "before_cursor_execute", before)
+    event.listen(sync_engine, "after_cursor_execute", after)
+    event.listen(sync_engine, "handle_error", failed)
+    POOLS.register(db_system, engine, _pool_usage)
+
+
+def _pool_usage(engine: AsyncEngine) -> PoolUsage:
+    pool = engine.sync_engine.pool
+    if not isinstance(pool, QueuePool):  # SQLite in memory: one static connection
+        return PoolUsage(0, 0, 1)
+    in_use = pool.checkedout()
+    # overflow() counts from -size up: connections open beyond the base size, or not yet made.
+    return PoolUsage(in_use, pool.checkedin() + in_use, pool.size() + _max_overflow(pool))
+
+
+def _max_overflow(pool: QueuePool) -> int:
+    most: int = getattr(pool, "_max_overflow", 0)  # not public; -1 means unbounded
+    return max(most, 0)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -31,6 +31,7 @@ from shopgraph_core.auth import Caller
 from shopgraph_core.errors import AppError, BadUserInput, Conflict, NotFound, UpstreamUnavailable
 from shopgraph_core.pagination import check_first, decode_cursor, encode_cursor
 from shopgraph_core.sql import SqlStore
+from shopgraph_orders.metrics import ORDERS_CANCELLED, ORDERS_PLACED
 from shopgraph_orders.models import OrderItemRow, OrderRow, OrderStatus, precise_utcnow
 from shopgraph_orders.products_client import (
     ProductsClient,
@@ -293,6 +294,7 @@ class Orders:
         stored = await self._store(order, lines)
         if stored is order:
             logger.info("order placed", extra={"order.id": order.id, "user.id": caller.user_id})
+            ORDERS_PLACED.count()
         return await self._settle(check_same_request(stored, fingerprint))
 
     async def _by_key(self, user_id: str, key: str) -> OrderRow | None:
@@ -434,6 +436,7 @@ class Orders:
                 )
             order = await self.get(order.id) or order
             logger.info("order cancelled", extra={"order.id": order.id})
+            ORDERS_CANCELLED.count()
         if not order.stock_released:
             await self._release(order)
         return order

@@ -33,10 +33,12 @@ from shopgraph_core.errors import (
     UpstreamUnavailable,
 )
 from shopgraph_core.internal import SERVICE_TOKEN_HEADER
+from shopgraph_core.metrics import measured_transport
 
 logger = logging.getLogger("shopgraph.orders.products")
 
 UNAVAILABLE_MESSAGE = "The products service is unavailable; try again later"
+POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 
 class ProductsClientError(RuntimeError):
@@ -118,8 +120,7 @@ class ProductsClient:
             base_url=base_url.rstrip("/") + "/internal/",
             headers={SERVICE_TOKEN_HEADER: token.get_secret_value()},
             timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-            transport=transport,
+            transport=measured_transport("products", transport, limits=POOL_LIMITS),
             follow_redirects=False,
         )
 

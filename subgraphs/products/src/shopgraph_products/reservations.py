@@ -38,6 +38,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shopgraph_core.errors import BadUserInput, Conflict, NotFound, OutOfStock
 from shopgraph_core.mongo import parse_object_id
+from shopgraph_products.metrics import STOCK_RESERVATIONS, count_release
 from shopgraph_products.models import (
     ProductDoc,
     ReservationDoc,
@@ -178,6 +179,7 @@ class Reservations:
             )
             if raw is not None:
                 logger.info("reservation confirmed", extra={"reservation.id": reservation_id})
+                STOCK_RESERVATIONS.count("confirmed")
                 return _view(_parse(raw))
             # It expired or changed under us: look again.
 
@@ -302,6 +304,7 @@ class Reservations:
                 pending = _parse(raw)
                 await self._clear_marks(pending)
                 logger.info("stock reserved", extra={"reservation.id": doc.id})
+                STOCK_RESERVATIONS.count("reserved")
                 return pending
             failure = Conflict("The reservation took too long; retry", reservationId=doc.id)
         # All or nothing: give back what was taken, then forget the attempt.
@@ -317,6 +320,7 @@ class Reservations:
             return NotFound("Product not found", productId=product_id)
         if f"block:{reservation_id}" in raw.get("stock_marks", []):
             return Conflict("The reservation took too long; retry", reservationId=reservation_id)
+        STOCK_RESERVATIONS.count("out_of_stock")
         return OutOfStock(
             f"Only {raw['stock']} of {raw['name']!r} left, {item.quantity} asked for",
             productId=product_id,
@@ -385,6 +389,7 @@ class Reservations:
         )
         if raw is not None:
             await self._clear_marks(_parse(raw))
+            count_release(doc.release_reason)
         logger.info(
             "stock released",
             extra={"reservation.id": doc.id, "reservation.reason": doc.release_reason},

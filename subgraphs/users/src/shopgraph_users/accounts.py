@@ -15,6 +15,7 @@ from shopgraph_core.errors import BadUserInput, Conflict, Unauthenticated
 from shopgraph_core.sql import SqlStore, utcnow
 from shopgraph_core.text import check_name
 from shopgraph_core.tokens import TokenIssuer
+from shopgraph_users.metrics import LOGINS
 from shopgraph_users.models import UserRow
 from shopgraph_users.passwords import hash_password, needs_rehash, verify_password
 
@@ -91,9 +92,11 @@ class Accounts:
             user = await session.scalar(select(UserRow).where(UserRow.email_key == email_key))
         # Unknown email and wrong password take the same time and give the same answer.
         if not await verify_password(user.password_hash if user else None, password) or not user:
+            LOGINS.count("failure")
             raise Unauthenticated(BAD_CREDENTIALS)
         if needs_rehash(user.password_hash):
             await self._set_password(user.id, password)
+        LOGINS.count("success")
         return self._session(user)
 
     async def by_ids(self, ids: Sequence[str]) -> list[UserRow | None]:

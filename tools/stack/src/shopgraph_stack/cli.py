@@ -8,8 +8,10 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from shopgraph_stack.prometheus import find_prometheus
 from shopgraph_stack.stack import running_stack
-from shopgraph_stack.topology import REPO, admin_login_hint
+from shopgraph_stack.supervisor import Supervisor
+from shopgraph_stack.topology import REPO, Topology, admin_login_hint
 
 
 class _Stop(Exception):
@@ -18,6 +20,14 @@ class _Stop(Exception):
 
 def _raise_stop(signum: int, _: FrameType | None) -> None:
     raise _Stop(signum)
+
+
+def prometheus_hint(topology: Topology, supervisor: Supervisor) -> str:
+    if find_prometheus() is None:
+        return "not installed, so not running (scripts/setup.sh installs Debian's prometheus)"
+    if not supervisor.running("prometheus"):
+        return f"did not start: see {topology.data_dir / 'logs' / 'prometheus.log'}"
+    return f"{topology.prometheus_url}/targets   (rules, alerts: docs/monitoring.md)"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -56,6 +66,7 @@ def main(argv: list[str] | None = None) -> None:
                     f"   metrics {topology.subgraph_url(name)}/metrics\n"
                     for name in topology.subgraphs
                 )
+                + f"  prometheus        {prometheus_hint(topology, supervisor)}\n"
                 + f"  admin login       {admin_login_hint(os.environ)}\n"
                 f"  logs              {topology.data_dir / 'logs'}\n"
             )

@@ -78,7 +78,14 @@ class Supervisor:
         threading.Thread(
             target=self._pump, args=(component.name, process.stdout, log_file), daemon=True
         ).start()
-        self._wait_ready(component, process, timeout_s)
+        try:
+            self._wait_ready(component, process, timeout_s)
+        except (RuntimeError, TimeoutError) as exc:
+            if not component.optional:
+                raise
+            self.stop(component.name)
+            self.say(f"✘ {component.name} did not start, going on without it: {exc}")
+            return
         self.say(f"✔ {component.name} is ready")
 
     def _pump(self, name: str, stream: IO[str] | None, log_file: IO[str]) -> None:
@@ -121,6 +128,9 @@ class Supervisor:
                 return httpx.get(component.ready_url, timeout=1.0).status_code == 200
             return False
         return True
+
+    def running(self, name: str) -> bool:
+        return any(c.name == name and p.poll() is None for c, p in self.processes)
 
     def failed(self) -> Component | None:
         """The first component that has exited on its own, if any."""

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from shopgraph_stack import prometheus
+
 REPO = Path(__file__).resolve().parents[4]
 VENV_BIN = REPO / ".venv" / "bin"
 
@@ -58,6 +60,8 @@ class Component:
     # An HTTP URL that answers 200 when ready, or a bare TCP port to wait for.
     ready_url: str | None = None
     ready_port: int | None = None
+    # The system works without it (Prometheus): a failed start is reported, not fatal.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,18 @@ class Topology:
         if self.router_binary():
             return f"http://127.0.0.1:{EXPLORER_PORT + self.port_offset}/"
         return f"{self.gateway_url}/"
+
+    @property
+    def prometheus_url(self) -> str:
+        return f"http://127.0.0.1:{prometheus.PROMETHEUS_PORT + self.port_offset}"
+
+    def scrape_targets(self) -> dict[str, str]:
+        """What Prometheus scrapes: job name -> host:port serving /metrics."""
+        return {
+            "gateway": f"127.0.0.1:{self.gateway_health_port}",
+            **{name: f"127.0.0.1:{port}" for name, port in self.subgraphs.items()},
+            "prometheus": f"127.0.0.1:{prometheus.PROMETHEUS_PORT + self.port_offset}",
+        }
 
     @property
     def gateway_url(self) -> str:
@@ -203,7 +219,24 @@ class Topology:
                     ready_url=self.explorer_url,
                 )
             )
+        if (monitoring := self._prometheus(base)) is not None:
+            found.append(monitoring)
         return found
+
+    def _prometheus(self, base: dict[str, str]) -> Component | None:
+        """Prometheus scraping everything above; None when it is not installed."""
+        binary = prometheus.find_prometheus()
+        if binary is None:
+            return None
+        folder = self.data_dir / "prometheus"
+        folder.mkdir(parents=True, exist_ok=True)
+        config = folder / "prometheus.yml"
+        rules = str(REPO / "prometheus" / "rules" / "*.yml")
+        config.write_text(prometheus.render_config(self.scrape_targets(), rules))
+        port = prometheus.PROMETHEUS_PORT + self.port_offset
+        argv = prometheus.argv(binary, config, folder, port)
+        ready = f"{self.prometheus_url}/-/ready"
+        return Component("prometheus", argv, base, ready_url=ready, optional=True)
 
     def _gateway(self, base: dict[str, str]) -> Component:
         env = {
