@@ -1,5 +1,5 @@
 # The single entry point. Every target installs what it needs first (scripts/setup.sh).
-.PHONY: run test check lint format schema schema-check bench router help setup versions ci-check ci-local monitoring-check monitoring-sync
+.PHONY: run test check lint format schema schema-check bench router help setup versions ci-check ci-local monitoring-check monitoring-sync logs-setup kibana-import logging-check logging-chart-sync
 
 # uv installs itself into ~/.local/bin; put it on PATH here so every target works from a fresh
 # shell on a fresh clone, not only the scripts/*.sh wrappers.
@@ -47,4 +47,21 @@ bench:  ## benchmarks, printed as ratios against a baseline measured in the same
 router:  ## build the real Apollo Router from crates.io (about an hour on 2 cores)
 	scripts/install-router.sh
 
-.PHONY: run test check lint format schema schema-check bench router help setup versions ci-check ci-local monitoring-check monitoring-sync
+
+logs-setup: setup  ## log index templates, lifecycle, ingest pipeline: make logs-setup ES_URL=https://...
+	uv run --frozen shopgraph-logs setup --url "$(ES_URL)"
+
+kibana-import: setup  ## Kibana data view, searches, dashboard: make kibana-import KIBANA_URL=https://...
+	uv run --frozen shopgraph-logs kibana-import --url "$(KIBANA_URL)"
+
+logging-check: setup  ## Logstash pipeline parsed and its plugin options checked; saved objects; chart copies
+	uv run --frozen pytest -q tools/logpipeline/tests/test_logstash_config.py tools/logpipeline/tests/test_saved_objects.py tools/logpipeline/tests/test_chart.py
+
+logging-chart-sync: setup  ## copy logstash/ into the logging subchart (a test checks for drift)
+	uv run --frozen shopgraph-logs sync-chart
+
+monitoring-check:  ## promtool checks and rule tests; dashboards fresh and schema-valid; chart copies in sync
+	scripts/monitoring-check.sh
+
+monitoring-sync:  ## regenerate prometheus.yml and the dashboards, copy rules and dashboards into the Helm subchart
+	scripts/monitoring-check.sh --sync
