@@ -1,5 +1,5 @@
 # The single entry point. Every target installs what it needs first (scripts/setup.sh).
-.PHONY: run test lint format schema bench router help setup versions
+.PHONY: run test lint format schema bench router help setup versions chart-check chart-sync chart-docs
 
 # uv installs itself into ~/.local/bin; put it on PATH here so every target works from a fresh
 # shell on a fresh clone, not only the scripts/*.sh wrappers.
@@ -34,3 +34,12 @@ bench:  ## benchmarks, printed as ratios against a baseline measured in the same
 
 router:  ## build the real Apollo Router from crates.io (about an hour on 2 cores)
 	scripts/install-router.sh
+
+chart-check: setup  ## prove the Helm chart: lint, render, kubernetes-validate, Pod Security, checkov, hadolint, tests
+	scripts/chart-check.sh
+
+chart-sync:  ## recopy router.yaml, main.rhai and schema.graphql into the Helm chart
+	cp router/router.yaml router/rhai/main.rhai schema.graphql k8s/helm/shopgraph/files/router/
+
+chart-docs: setup  ## regenerate the Helm chart's values.schema.json and README values table
+	cd k8s/helm && uv run --frozen python -m chartkit.values_schema && uv run --frozen python -m chartkit.values_table

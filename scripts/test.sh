@@ -35,5 +35,8 @@ node supergraph/check-contract.mjs
 step "composition and gateway tests (node)"
 npm test --prefix supergraph --silent
 
+step "Helm chart: lint, render, kubernetes-validate, Pod Security, checkov, hadolint"
+scripts/chart-check.sh --skip-pytest
+
 step "python tests: core, subgraphs against MariaDB, SQLite and FerretDB, end to end"
 uv run --frozen pytest "$@"
