@@ -133,3 +133,23 @@ def test_shellcheck_fails_a_bad_script(tmp_path: Path) -> None:
     done = subprocess.run(["shellcheck", str(bad)], capture_output=True, text=True, check=False)
     assert done.returncode == 1
     assert "SC2115" in done.stdout or "SC2086" in done.stdout
+
+
+def test_kubernetes_validate_strict_rejects_an_unknown_field() -> None:
+    """chart-check's schema validation can fail: a misspelt field in a Deployment."""
+    bad = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bad}
+spec:
+  replicaz: 2
+  selector: {matchLabels: {app: bad}}
+  template:
+    metadata: {labels: {app: bad}}
+    spec:
+      containers: [{name: app, image: example/app:1}]
+"""
+    command = ["uv", "run", "--frozen", "kubernetes-validate", "-k", "1.31.0", "--strict", "-"]
+    done = subprocess.run(command, input=bad, capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert "replicaz" in done.stdout + done.stderr
