@@ -106,12 +106,17 @@ topologySpreadConstraints:
         {{- include "shopgraph.selectorLabels" . | nindent 8 }}
 {{- end -}}
 
-{{- define "shopgraph.scrapeAnnotations" -}}
-{{- if .root.Values.observability.scrapeAnnotations }}
-prometheus.io/scrape: "true"
-prometheus.io/port: {{ .port | quote }}
-prometheus.io/path: /metrics
-{{- end }}
+{{/* Pod annotations: scrape hints, a config checksum, the user's own: (dict "root" $ "port" 4001 "extra" .podAnnotations "checksum" "") */}}
+{{- define "shopgraph.podAnnotations" -}}
+{{- $annotations := dict -}}
+{{- if .checksum }}{{ $_ := set $annotations "checksum/config" .checksum }}{{ end -}}
+{{- if .root.Values.observability.scrapeAnnotations -}}
+{{- $_ := set $annotations "prometheus.io/scrape" "true" -}}
+{{- $_ := set $annotations "prometheus.io/port" (toString .port) -}}
+{{- $_ := set $annotations "prometheus.io/path" "/metrics" -}}
+{{- end -}}
+{{- with .extra }}{{ $annotations = merge (deepCopy .) $annotations }}{{ end -}}
+{{- if $annotations }}{{ toYaml $annotations }}{{ end -}}
 {{- end -}}
 
 {{/* Environment of a subgraph container, also used by its hook Jobs: (dict "root" $ "name" "users" "sg" $sg) */}}
@@ -243,7 +248,7 @@ own their files as a lower UID, so running as that user is the safer choice ther
 rendered only while the UID really is below 10000: (dict "uid" 999 "image" "MySQL")
 */}}
 {{- define "shopgraph.lowUidSkip" -}}
-{{- if lt (int .uid) 10000 }}
+{{- if lt (int .uid) 10000 -}}
 checkov.io/skip1: CKV_K8S_40=the official {{ .image }} image owns its files as UID {{ .uid }}
-{{- end }}
+{{- end -}}
 {{- end -}}
