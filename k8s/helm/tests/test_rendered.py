@@ -57,6 +57,10 @@ def test_every_pod_is_restricted_and_mounts_no_token(manifests: list[Doc]) -> No
         assert spec["securityContext"]["runAsNonRoot"] is True, where
         assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, where
         writable = {v["name"] for v in spec.get("volumes", []) if "emptyDir" in v}
+        pod_context = spec["securityContext"]
+        if any("secret" in v for v in spec.get("volumes", [])):
+            # Secret files are root-owned, mode 0440: readable through the pod's fsGroup only.
+            assert pod_context["fsGroup"] == pod_context["runAsGroup"], where
         for container in containers(template):
             context = container["securityContext"]
             assert RESTRICTED_CONTAINER.items() <= context.items(), f"{where}: {context}"

@@ -78,9 +78,9 @@ securityContext:
   {{- $ctx := deepCopy .root.Values.securityDefaults.podSecurityContext }}
   {{- $_ := set $ctx "runAsUser" (int .runAsUser) }}
   {{- $_ := set $ctx "runAsGroup" (int .runAsUser) }}
-  {{- if .fsGroup }}
+  {{- /* Secret and volume files then belong to the pod's group: the users service reads its
+  signing key (mode 0440), the databases write their volumes. */}}
   {{- $_ := set $ctx "fsGroup" (int .runAsUser) }}
-  {{- end }}
   {{- toYaml $ctx | nindent 2 }}
 {{- end -}}
 
