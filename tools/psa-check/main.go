@@ -52,8 +52,11 @@ func podOf(kind string, doc []byte) (*metav1.ObjectMeta, *corev1.PodSpec, error)
 		return &o.Template.ObjectMeta, &o.Template.Spec, err
 	case "ReplicationController":
 		var o corev1.ReplicationController
-		if err := strict(&o); err != nil || o.Spec.Template == nil {
-			return nil, nil, errors.Join(err, errors.New("no pod template"))
+		if err := strict(&o); err != nil {
+			return nil, nil, err
+		}
+		if o.Spec.Template == nil {
+			return nil, nil, errors.New("no pod template")
 		}
 		return &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec, nil
 	case "Deployment":
