@@ -153,3 +153,20 @@ spec:
     done = subprocess.run(command, input=bad, capture_output=True, text=True, check=False)
     assert done.returncode == 1
     assert "replicaz" in done.stdout + done.stderr
+
+
+def test_checkov_with_the_chart_config_fails_a_privileged_pod(tmp_path: Path) -> None:
+    """The skips in .checkov.yaml leave checkov able to fail: a privileged root pod."""
+    (tmp_path / "bad.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: bad, namespace: shop}\n"
+        "spec:\n  containers:\n    - name: app\n      image: example/app:1\n"
+        "      securityContext: {privileged: true}\n"
+    )
+    config = REPO / "k8s" / "helm" / "shopgraph" / ".checkov.yaml"
+    done = subprocess.run(
+        ["uv", "tool", "run", "--from", "checkov==3.3.30", "checkov",
+         "-d", str(tmp_path), "--config-file", str(config)],
+        capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "CKV_K8S_16" in done.stdout  # "Container should not be privileged"
