@@ -105,6 +105,7 @@ defs = {
     "dbEngine": obj(
         {
             "image": ref("image"),
+            "args": {"type": "array", "items": {"type": "string"}},
             "runAsUser": {"type": "integer", "minimum": 1},
             "persistence": obj(
                 {"storageClass": S, "size": {"type": "string", "pattern": "^[0-9]+(Mi|Gi|Ti)$"}},
