@@ -15,7 +15,7 @@ import yaml
 HELM_DIR = Path(__file__).resolve().parents[1]
 REPO = HELM_DIR.parents[1]
 # The chart tooling (k8s/helm/chartkit) is a plain folder, not an installed package.
-sys.path.insert(0, str(HELM_DIR))
+sys.path.append(str(HELM_DIR))
 
 from chartkit import render  # noqa: E402 - needs the path above
 
