@@ -1,5 +1,5 @@
 # The single entry point. Every target installs what it needs first (scripts/setup.sh).
-.PHONY: run test check lint format schema schema-check bench router help setup versions ci-check ci-local monitoring-check monitoring-sync logs-setup kibana-import logging-check logging-chart-sync
+.PHONY: run test check lint format schema schema-check bench router help setup versions ci-check ci-local monitoring-check monitoring-sync logs-setup kibana-import logging-check logging-chart-sync chart-check chart-sync chart-docs
 
 # uv installs itself into ~/.local/bin; put it on PATH here so every target works from a fresh
 # shell on a fresh clone, not only the scripts/*.sh wrappers.
@@ -65,3 +65,12 @@ monitoring-check:  ## promtool checks and rule tests; dashboards fresh and schem
 
 monitoring-sync:  ## regenerate prometheus.yml and the dashboards, copy rules and dashboards into the Helm subchart
 	scripts/monitoring-check.sh --sync
+
+chart-check: setup  ## prove the Helm chart: lint, render, kubernetes-validate, Pod Security, checkov, hadolint, tests
+	scripts/chart-check.sh
+
+chart-sync:  ## recopy router.yaml, main.rhai and schema.graphql into the Helm chart
+	cp router/router.yaml router/rhai/main.rhai schema.graphql k8s/helm/shopgraph/files/router/
+
+chart-docs: setup  ## regenerate the Helm chart's values.schema.json and README values table
+	cd k8s/helm && uv run --frozen python -m chartkit.values_schema && uv run --frozen python -m chartkit.values_table

@@ -44,5 +44,8 @@ uv run --frozen python -c "from shopgraph_logpipeline.testing import build_opens
 step "monitoring: promtool config, rules and rule tests; dashboards fresh and valid"
 scripts/monitoring-check.sh
 
+step "Helm chart: lint, render, kubernetes-validate, Pod Security, checkov, hadolint"
+scripts/chart-check.sh --skip-pytest
+
 step "python tests: core, subgraphs against MariaDB, SQLite and FerretDB, end to end"
 uv run --frozen pytest "$@"

@@ -1,0 +1,1 @@
+"""Tooling around the shopgraph Helm chart: rendering, reading manifests, the values table."""
