@@ -20,7 +20,13 @@ NAMESPACE = "shopgraph"
 KUBE_VERSION = "1.31.0"
 # Extra `helm template` arguments per value set: the production-like set pretends the
 # Prometheus Operator's CRDs are installed, so its ServiceMonitors render too.
-EXTRA_ARGS = {"production": ["--api-versions", "monitoring.coreos.com/v1/ServiceMonitor"]}
+EXTRA_ARGS = {
+    "production": [
+        "--api-versions", "monitoring.coreos.com/v1",
+        "--api-versions", "monitoring.coreos.com/v1/ServiceMonitor",
+        "--api-versions", "monitoring.coreos.com/v1/PrometheusRule",
+    ]
+}  # fmt: skip
 
 
 def value_sets() -> dict[str, Path]:

@@ -307,8 +307,13 @@ def test_ingress_routes_graphql_to_the_router(rendered: dict[str, list[Doc]]) ->
 
 def test_observability_hooks(rendered: dict[str, list[Doc]]) -> None:
     production = rendered["production"]
+    # The monitoring subchart renders them, named by the Prometheus job its rules select.
     monitors = {m["metadata"]["name"] for m in by_kind(production, "ServiceMonitor")}
-    assert monitors == {f"shopgraph-{c}" for c in ("router", "users", "products", "orders")}
+    jobs = ("gateway", "users", "products", "orders")
+    assert monitors == {f"shopgraph-monitoring-{job}" for job in jobs}
+    assert [r["metadata"]["name"] for r in by_kind(production, "PrometheusRule")] == [
+        "shopgraph-monitoring-rules"
+    ]
     assert not by_kind(rendered["default"], "ServiceMonitor")
     for name in ("router", "users", "products", "orders"):
         container = named(production, "Deployment", f"shopgraph-{name}")["spec"]["template"][
