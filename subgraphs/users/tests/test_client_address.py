@@ -1,9 +1,15 @@
 """Which address a request counts as, from what the gateway forwards."""
 
+import logging
+from pathlib import Path
+
 import pytest
 from starlette.requests import Request
 
-from shopgraph_users.throttle import address_bucket, client_address
+from shopgraph_core.sql import SqlStore
+from shopgraph_users.app import MIGRATIONS_DIR
+from shopgraph_users.settings import UsersSettings
+from shopgraph_users.throttle import Throttle, address_bucket, client_address
 
 
 def request(forwarded_for: list[str], peer: str = "127.0.0.1") -> Request:
@@ -40,3 +46,20 @@ def test_ipv6_counts_per_64_and_mapped_ipv4_as_ipv4() -> None:
 
 def test_no_connection_is_unknown() -> None:
     assert client_address(None, 1) == "unknown"
+
+
+async def test_a_request_without_forwarded_for_is_reported_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'users.db'}", MIGRATIONS_DIR)
+    throttle = Throttle(store, UsersSettings(environment="test"))  # type: ignore[arg-type]
+    try:
+        with caplog.at_level(logging.WARNING, logger="shopgraph.users.throttle"):
+            seen = [throttle.client_address(request(forwarded)) for forwarded in ([], [], ["::1"])]
+    finally:
+        await store.close()
+
+    assert seen == ["127.0.0.1", "127.0.0.1", "::/64"]
+    warnings = [r for r in caplog.records if "X-Forwarded-For" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "is the gateway forwarding client addresses?" in warnings[0].getMessage()

@@ -115,9 +115,20 @@ class Throttle:
         self.store = store
         self.settings = settings
         self._dialect = store.engine.dialect.name
+        self._warned_unforwarded = False
 
     def client_address(self, connection: HTTPConnection | None) -> str:
-        return client_address(connection, self.settings.forwarded_for_trusted_hops)
+        hops = self.settings.forwarded_for_trusted_hops
+        unforwarded = connection is not None and "x-forwarded-for" not in connection.headers
+        if hops and unforwarded and not self._warned_unforwarded:
+            # Then every client behind the gateway counts as one address.
+            logger.warning(
+                "a request came without X-Forwarded-For although FORWARDED_FOR_TRUSTED_HOPS"
+                " is %d: is the gateway forwarding client addresses?",
+                hops,
+            )
+            self._warned_unforwarded = True
+        return client_address(connection, hops)
 
     async def admit_login(self, email_key: str, address: str) -> LoginAttempt:
         """Count a login attempt, or refuse it with RATE_LIMITED before any password check."""
