@@ -106,6 +106,7 @@ class Accounts:
             user = await session.scalar(select(UserRow).where(UserRow.email_key == email_key))
         # Unknown email and wrong password take the same time and give the same answer.
         if not await verify_password(user.password_hash if user else None, password) or not user:
+            await self.throttle.login_failed(attempt)
             raise Unauthenticated(BAD_CREDENTIALS)
         await self.throttle.login_succeeded(attempt)
         if needs_rehash(user.password_hash):

@@ -1,28 +1,31 @@
 """Throttling of login and signUp, kept in the users database so that every replica sees it.
 
-Login keeps three counters per attempt: the pair (account, client address), the account from
-anywhere, and the address against any account. Sign-up keeps one per address. Every counter
-is a row of `throttle_counters` with a fixed window.
+Login keeps three counters: the pair (account, client address), the account from anywhere,
+and the address against any account. Sign-up keeps one per address. Every counter is a row
+of `throttle_counters` with a fixed window.
 
-An attempt is counted *before* its password is checked, in one short transaction: one
-multi-row upsert adds 1 to each counter (or starts a new window) and locks the rows, so
-replicas and concurrent requests on the same counters queue behind each other (row locks on
-MariaDB, the write lock on SQLite) and each sees the others' attempts. The decision is made
-on the counts read back under those locks. A refused attempt rolls the transaction back, so
-it neither counts nor lengthens a lock; an admitted login that then succeeds is taken back
-off the account and address counters and resets its pair.
+The pair decides who may try a password, so it counts an attempt *before* the password
+check, in one short transaction: an upsert adds 1 (or starts a new window) atomically and
+locks the row, so concurrent attempts on the same pair, on any replica, queue behind each
+other (a row lock on MariaDB, the write lock on SQLite) and each sees the others' counts. A
+refused attempt rolls back, so it neither counts nor lengthens a lock; a success resets the
+pair. The account and address counters are shared by many pairs: they are read without a
+lock at admission and only failures add to them, atomically, after the check, so a normal
+login never waits behind other people's logins from the same address.
 """
 
+import asyncio
+import contextlib
 import hashlib
 import ipaddress
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, case, delete, literal, null, or_, select, update
+from sqlalchemy import ColumnElement, case, delete, literal, or_, select, update
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
@@ -104,6 +107,12 @@ def client_address(connection: HTTPConnection | None, trusted_hops: int) -> str:
     return address_bucket(connection.client.host if connection.client else "unknown")
 
 
+def _lock_end(duration: timedelta) -> datetime:
+    """`duration` from now, rounded up to the whole second the database keeps: never shorter."""
+    end = datetime.now(UTC) + duration
+    return end.replace(microsecond=0) + timedelta(seconds=1 if end.microsecond else 0)
+
+
 def _retry_after(wait: timedelta) -> int:
     return max(1, math.ceil(wait.total_seconds()))
 
@@ -116,6 +125,18 @@ class Throttle:
         self.settings = settings
         self._dialect = store.engine.dialect.name
         self._warned_unforwarded = False
+        # SQLite has one writer at a time. Its busy handler polls, and under load can starve a
+        # waiter past its timeout; this process's writers queue here instead, in order.
+        self._sqlite_writer = asyncio.Lock() if self._dialect == "sqlite" else None
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        async with contextlib.AsyncExitStack() as stack:
+            if self._sqlite_writer is not None:
+                await stack.enter_async_context(self._sqlite_writer)
+            session = await stack.enter_async_context(self.store.session())
+            await stack.enter_async_context(session.begin())
+            yield session
 
     def client_address(self, connection: HTTPConnection | None) -> str:
         hops = self.settings.forwarded_for_trusted_hops
@@ -139,12 +160,28 @@ class Throttle:
         account = _Counter.of(Scope.LOGIN_ACCOUNT, s.login_account_window, email_key)
         from_address = _Counter.of(Scope.LOGIN_ADDRESS, s.login_address_window, address)
         now = utcnow()
-        async with self.store.session() as session, session.begin():
-            rows = await self._count(session, [pair, account, from_address], now)
-            p, a, d = rows[pair.key], rows[account.key], rows[from_address.key]
-            wait = self._login_wait(
-                p, [(a, s.login_account_max_failures), (d, s.login_address_max_failures)], now
-            )
+        async with self._transaction() as session:
+            p = (await self._count(session, [pair], now))[pair.key]
+            # Read, not locked: many logins share an address (a NAT, an office), and a normal
+            # login must not queue behind them. Only failures add to these two, afterwards.
+            shared = {
+                row.key: row
+                for row in await session.scalars(
+                    select(ThrottleRow).where(
+                        ThrottleRow.key.in_([account.key, from_address.key]),
+                        ThrottleRow.expires_at > now,
+                    )
+                )
+            }
+            limited = [
+                (shared[counter.key], limit)
+                for counter, limit in [
+                    (account, s.login_account_max_failures),
+                    (from_address, s.login_address_max_failures),
+                ]
+                if counter.key in shared
+            ]
+            wait = self._login_wait(p, limited, now)
             if wait is not None:
                 # Leaving the block by an exception rolls the count back: refused attempts
                 # do not count, so they cannot lengthen a lock.
@@ -154,7 +191,9 @@ class Throttle:
                 )
             if p.attempts >= s.login_free_failures:
                 exponent = min(p.attempts - s.login_free_failures, _MAX_BACKOFF_EXPONENT)
-                locked_until = now + min(s.login_backoff_cap, s.login_backoff_base * 2**exponent)
+                locked_until = _lock_end(
+                    min(s.login_backoff_cap, s.login_backoff_base * 2**exponent)
+                )
                 await session.execute(
                     update(ThrottleRow)
                     .where(ThrottleRow.key == pair.key)
@@ -177,31 +216,24 @@ class Throttle:
         last_success = pair.last_success_at
         if last_success is not None and last_success > now - self.settings.login_known_address_ttl:
             return None  # a known address: the account and address limits do not apply
-        over = [row.expires_at - now for row, limit in limited if row.attempts > limit]
+        over = [row.expires_at - now for row, limit in limited if row.attempts >= limit]
         return max(over) if over else None
 
+    async def login_failed(self, attempt: LoginAttempt) -> None:
+        """Count a failure on the account and the address (the pair counted it on admission)."""
+        if attempt.others:
+            async with self._transaction() as session:
+                await self._count(session, attempt.others, utcnow(), read_back=False)
+
     async def login_succeeded(self, attempt: LoginAttempt) -> None:
-        """Reset the pair, remember its address as known, and uncount the attempt elsewhere."""
+        """Reset the pair and remember its address as known to the account."""
         if attempt.pair is None:
             return
-        pair_key = attempt.pair.key
-        now = literal(utcnow(), UTCDateTime())
-        is_pair = ThrottleRow.key == pair_key
-        async with self.store.session() as session, session.begin():
-            # One statement over the rows in key order, as the upsert locks them: no deadlock.
+        async with self._transaction() as session:
             await session.execute(
                 update(ThrottleRow)
-                .where(ThrottleRow.key.in_([pair_key, *(c.key for c in attempt.others)]))
-                .values(
-                    attempts=case(
-                        (is_pair, 0),
-                        (ThrottleRow.attempts > 0, ThrottleRow.attempts - 1),
-                        else_=0,
-                    ),
-                    locked_until=case((is_pair, null()), else_=ThrottleRow.locked_until),
-                    last_success_at=case((is_pair, now), else_=ThrottleRow.last_success_at),
-                )
-                .execution_options(synchronize_session=False)
+                .where(ThrottleRow.key == attempt.pair.key)
+                .values(attempts=0, locked_until=None, last_success_at=utcnow())
             )
 
     async def admit_sign_up(self, address: str) -> None:
@@ -211,7 +243,7 @@ class Throttle:
             return
         counter = _Counter.of(Scope.SIGN_UP_ADDRESS, s.sign_up_window, address)
         now = utcnow()
-        async with self.store.session() as session, session.begin():
+        async with self._transaction() as session:
             row = (await self._count(session, [counter], now))[counter.key]
             if row.attempts > s.sign_up_max_per_address:
                 wait = _retry_after(row.expires_at - now)
@@ -223,7 +255,7 @@ class Throttle:
     async def forget_expired(self) -> None:
         """Delete counters whose window, lock and known-address memory are all over."""
         now = utcnow()
-        async with self.store.session() as session, session.begin():
+        async with self._transaction() as session:
             await session.execute(
                 delete(ThrottleRow).where(
                     ThrottleRow.expires_at <= now,
@@ -236,7 +268,12 @@ class Throttle:
             )
 
     async def _count(
-        self, session: AsyncSession, counters: Sequence[_Counter], now: datetime
+        self,
+        session: AsyncSession,
+        counters: Sequence[_Counter],
+        now: datetime,
+        *,
+        read_back: bool = True,
     ) -> dict[str, ThrottleRow]:
         """Add one attempt to each counter atomically, lock its row, and read all back."""
         # Always in key order, so two transactions lock shared rows in the same order.
@@ -264,6 +301,8 @@ class Throttle:
             await session.execute(
                 my.on_duplicate_key_update([("attempts", attempts), ("expires_at", new_window)])
             )
+        if not read_back:
+            return {}
         found = await session.scalars(
             select(ThrottleRow).where(ThrottleRow.key.in_([c.key for c in ordered]))
         )
