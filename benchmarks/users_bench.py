@@ -1,4 +1,5 @@
-"""Users subgraph throughput next to a bare FastAPI endpoint doing the same database read.
+"""Users subgraph throughput next to a bare FastAPI endpoint doing the same database read,
+and login throughput with the login throttle on and off.
 
     make bench                       # SQLite
     make bench BENCH_ARGS=--mariadb  # the same against a private MariaDB server
@@ -7,12 +8,18 @@ Each scenario is a closed loop of concurrent clients for a fixed time against a 
 process; the bare endpoints run in the same kind of process on the same database, so the
 ratios show what GraphQL, federation and auth cost on top of the read itself. Absolute
 numbers vary with the machine; the ratios are the result.
+
+The login scenarios run two users processes on one database, one with THROTTLE_ENABLED off:
+the ratio is what the throttle table costs a normal (successful) login, argon2 included. They
+alternate (on, off, off, on) so that drift in the machine's load falls on both alike.
 """
 
 import argparse
 import asyncio
 import contextlib
+import itertools
 import multiprocessing
+import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -36,7 +43,9 @@ from shopgraph_users.models import UserRow
 from shopgraph_users.settings import UsersSettings
 
 ME = "query Me { me { id name email } }"
-SIGN_UP = "mutation($i: SignUpInput!) { signUp(input: $i) { token user { id } } }"
+SIGN_UP = "mutation($i: SignUpInput!) { signUp(input: $i) { token user { id email } } }"
+LOGIN = "mutation($i: LoginInput!) { login(input: $i) { token } }"
+PASSWORD = "benchmark password"
 ENTITIES = (
     "query Entities($r: [_Any!]!) { _entities(representations: $r) { ... on User { id name } } }"
 )
@@ -69,8 +78,11 @@ def _serve(kind: str, port: int, data_dir: str, database_url: str | None) -> Non
         SHOPGRAPH_DATA_DIR=Path(data_dir),
         database_url=database_url,
         log_level="WARNING",
+        # All the benchmark's clients are one address; the sign-ups are set-up, not load.
+        sign_up_max_per_address=100_000,
+        throttle_enabled=kind != "users-unthrottled",
     )
-    app = create_app(settings) if kind == "users" else _bare_app(settings.effective_database_url)
+    app = _bare_app(settings.effective_database_url) if kind == "bare" else create_app(settings)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", log_config=None)
 
 
@@ -82,7 +94,7 @@ def _server(kind: str, data_dir: str, database_url: str | None) -> Iterator[str]
     )
     process.start()
     try:
-        wait_for_port(port, 60)
+        wait_for_port(port, 180)  # a loaded machine imports slowly
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
@@ -115,9 +127,9 @@ async def _rate(
         return done / (time.perf_counter() - started)
 
 
-async def _prepare(users_url: str, count: int) -> tuple[str, list[str]]:
+async def _prepare(users_url: str, count: int) -> tuple[str, list[str], list[str]]:
     async with httpx.AsyncClient(base_url=users_url, timeout=60) as client:
-        ids, token = [], ""
+        ids, emails, token = [], [], ""
         for i in range(count):
             response = await client.post(
                 "/graphql",
@@ -126,7 +138,7 @@ async def _prepare(users_url: str, count: int) -> tuple[str, list[str]]:
                     "variables": {
                         "i": {
                             "email": f"bench{i}-{time.time_ns()}@example.com",
-                            "password": "benchmark password",
+                            "password": PASSWORD,
                             "name": f"Bench {i}",
                         }
                     },
@@ -134,8 +146,24 @@ async def _prepare(users_url: str, count: int) -> tuple[str, list[str]]:
             )
             payload = response.json()["data"]["signUp"]
             ids.append(payload["user"]["id"])
+            emails.append(payload["user"]["email"])
             token = payload["token"]
-        return token, ids
+        return token, ids, emails
+
+
+def _logins(emails: list[str]) -> Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]:
+    """Successful logins, round robin over the accounts; a refused one stops the benchmark."""
+    turn = itertools.count()
+
+    async def send(client: httpx.AsyncClient) -> httpx.Response:
+        email = emails[next(turn) % len(emails)]
+        variables = {"i": {"email": email, "password": PASSWORD}}
+        response = await client.post("/graphql", json={"query": LOGIN, "variables": variables})
+        if "errors" in response.json():
+            raise RuntimeError(f"login failed: {response.text}")
+        return response
+
+    return send
 
 
 async def _run(database_url: str | None, seconds: float, concurrency: int) -> None:
@@ -143,8 +171,9 @@ async def _run(database_url: str | None, seconds: float, concurrency: int) -> No
     with (
         _server("users", data_dir, database_url) as users,
         _server("bare", data_dir, database_url) as bare,
+        _server("users-unthrottled", data_dir, database_url) as unthrottled,
     ):
-        token, ids = await _prepare(users, 100)
+        token, ids, emails = await _prepare(users, 100)
         me_id = ids[-1]
         representations = [{"__typename": "User", "id": i} for i in ids]
         auth = {"Authorization": f"Bearer {token}"}
@@ -165,6 +194,12 @@ async def _run(database_url: str | None, seconds: float, concurrency: int) -> No
         rates = {}
         for name, url, send in scenarios:
             rates[name] = await _rate(send, url, seconds, concurrency)
+        login_rates: dict[str, list[float]] = {"on": [], "off": []}
+        for throttle in ("on", "off", "off", "on"):
+            url = users if throttle == "on" else unthrottled
+            login_rates[throttle].append(await _rate(_logins(emails), url, seconds, concurrency))
+        rates["login, throttle off"] = statistics.mean(login_rates["off"])
+        rates["login, throttle on"] = statistics.mean(login_rates["on"])
     print(
         f"\nusers subgraph vs bare FastAPI, {concurrency} clients, {seconds:.0f}s each, "
         f"{'MariaDB' if database_url else 'SQLite'}"
@@ -173,9 +208,10 @@ async def _run(database_url: str | None, seconds: float, concurrency: int) -> No
     for name, baseline in [
         ("users: me", "bare: read 1 user"),
         ("users: _entities x100", "bare: read 100 users"),
+        ("login, throttle on", "login, throttle off"),
     ]:
-        print(f"{baseline:<24}{rates[baseline]:>10.0f}{1.0:>13.2f}x")
-        print(f"{name:<24}{rates[name]:>10.0f}{rates[name] / rates[baseline]:>13.2f}x")
+        print(f"{baseline:<24}{rates[baseline]:>10.1f}{1.0:>13.2f}x")
+        print(f"{name:<24}{rates[name]:>10.1f}{rates[name] / rates[baseline]:>13.2f}x")
 
 
 def main() -> None:

@@ -22,4 +22,4 @@ def test_migrate_creates_the_schema_on_mariadb(
         tables = set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
-    assert {"users", "alembic_version"} <= tables
+    assert {"users", "throttle_counters", "alembic_version"} <= tables

@@ -1,5 +1,6 @@
 """Production refuses to start on any development default."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,13 @@ def test_safe_production_settings_are_accepted() -> None:
         ({"jwks_url": "http://127.0.0.1:4001/.well-known/jwks.json"}, "JWKS_URL"),
         ({"gateway_token": None}, "GATEWAY_TOKEN"),
         ({"gateway_token": "short"}, "GATEWAY_TOKEN"),
+        ({"throttle_enabled": False}, "THROTTLE_ENABLED"),
+        ({"login_backoff_cap": timedelta(days=1)}, "LOGIN_BACKOFF_CAP"),
+        ({"login_account_window": timedelta(hours=2)}, "LOGIN_ACCOUNT_WINDOW"),
+        ({"login_address_window": timedelta(hours=2)}, "LOGIN_ADDRESS_WINDOW"),
+        ({"login_account_max_failures": 2}, "LOGIN_ACCOUNT_MAX_FAILURES"),
+        ({"sign_up_max_per_address": 100_000}, "SIGN_UP_MAX_PER_ADDRESS"),
+        ({"forwarded_for_trusted_hops": 0}, "FORWARDED_FOR_TRUSTED_HOPS"),
     ],
 )
 def test_unsafe_production_settings_are_refused(change: dict[str, object], complaint: str) -> None:
@@ -62,3 +70,31 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert settings.effective_database_url == "mysql://u:p@db/users"
     assert settings.port == 5001
     assert settings.shopgraph_admin_email == "boss@example.com"
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        ({"login_backoff_base": timedelta(0)}, "LOGIN_BACKOFF_BASE must be positive"),
+        ({"sign_up_window": timedelta(seconds=-1)}, "SIGN_UP_WINDOW must be positive"),
+        ({"login_backoff_cap": timedelta(milliseconds=1)}, "LOGIN_BACKOFF_CAP must be at least"),
+        ({"login_free_failures": 0}, "login_free_failures"),
+    ],
+)
+def test_throttle_settings_must_make_sense_anywhere(
+    change: dict[str, object], complaint: str
+) -> None:
+    with pytest.raises(ValidationError, match=complaint):
+        UsersSettings(environment="test", **change)  # type: ignore[arg-type]
+
+
+def test_throttle_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOGIN_BACKOFF_CAP", "PT10M")
+    monkeypatch.setenv("SIGN_UP_MAX_PER_ADDRESS", "5")
+    monkeypatch.setenv("FORWARDED_FOR_TRUSTED_HOPS", "2")
+
+    settings = UsersSettings()
+
+    assert settings.login_backoff_cap == timedelta(minutes=10)
+    assert settings.sign_up_max_per_address == 5
+    assert settings.forwarded_for_trusted_hops == 2

@@ -18,6 +18,7 @@ from shopgraph_core.tokens import TokenIssuer
 from shopgraph_users.metrics import LOGINS
 from shopgraph_users.models import UserRow
 from shopgraph_users.passwords import hash_password, needs_rehash, verify_password
+from shopgraph_users.throttle import Throttle
 
 logger = logging.getLogger("shopgraph.users")
 
@@ -53,11 +54,12 @@ def check_password(password: str) -> None:
 
 
 class Accounts:
-    """The users service's state: its database and its token issuer."""
+    """The users service's state: its database, its token issuer and its throttle."""
 
-    def __init__(self, store: SqlStore, issuer: TokenIssuer) -> None:
+    def __init__(self, store: SqlStore, issuer: TokenIssuer, throttle: Throttle) -> None:
         self.store = store
         self.issuer = issuer
+        self.throttle = throttle
 
     async def check_ready(self) -> None:
         await self.store.check_ready()
@@ -66,9 +68,13 @@ class Accounts:
         token, expires_at = self.issuer.issue(user.id, Role(user.role))
         return Session(user, token, expires_at)
 
-    async def sign_up(self, *, email: str, password: str, name: str) -> Session:
+    async def sign_up(
+        self, *, email: str, password: str, name: str, client_address: str
+    ) -> Session:
         email = normalise_email(email)
         check_password(password)
+        # Counted whether it then succeeds or not: a CONFLICT tells that an email is taken.
+        await self.throttle.admit_sign_up(client_address)
         user = UserRow(
             id=str(uuid.uuid4()),
             email=email,
@@ -86,14 +92,18 @@ class Accounts:
         logger.info("user signed up", extra={"user.id": user.id})
         return self._session(user)
 
-    async def login(self, *, email: str, password: str) -> Session:
+    async def login(self, *, email: str, password: str, client_address: str) -> Session:
         email_key = email.strip().lower()
+        # Before the password check: a throttled attempt costs no hashing and learns nothing.
+        attempt = await self.throttle.admit_login(email_key, client_address)
         async with self.store.session() as session:
             user = await session.scalar(select(UserRow).where(UserRow.email_key == email_key))
         # Unknown email and wrong password take the same time and give the same answer.
         if not await verify_password(user.password_hash if user else None, password) or not user:
             LOGINS.count("failure")
+            await self.throttle.login_failed(attempt)
             raise Unauthenticated(BAD_CREDENTIALS)
+        await self.throttle.login_succeeded(attempt)
         if needs_rehash(user.password_hash):
             await self._set_password(user.id, password)
         LOGINS.count("success")

@@ -7,11 +7,13 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request
 
 from shopgraph_core.app import create_service_app
+from shopgraph_core.background import running_every
 from shopgraph_core.sql import open_sql_store
 from shopgraph_core.tokens import TokenIssuer
 from shopgraph_users.accounts import Accounts
 from shopgraph_users.schema import create_schema
 from shopgraph_users.settings import UsersSettings
+from shopgraph_users.throttle import CLEANUP_INTERVAL_S, Throttle
 from shopgraph_users.tokens import load_key, load_or_create_dev_key
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -40,13 +42,17 @@ def create_app(settings: UsersSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[Accounts]:
         async with open_sql_store(settings, MIGRATIONS_DIR) as store:
-            accounts = Accounts(store, issuer)
+            throttle = Throttle(store, settings)
+            accounts = Accounts(store, issuer, throttle)
             if settings.shopgraph_admin_email and settings.shopgraph_admin_password:
                 await accounts.ensure_admin(
                     email=settings.shopgraph_admin_email,
                     password=settings.shopgraph_admin_password.get_secret_value(),
                 )
-            yield accounts
+            async with running_every(
+                CLEANUP_INTERVAL_S, throttle.forget_expired, name="throttle cleanup"
+            ):
+                yield accounts
 
     return create_service_app(
         settings=settings,

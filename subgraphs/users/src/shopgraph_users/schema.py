@@ -104,14 +104,23 @@ class Query:
 class Mutation:
     @strawberry.mutation
     async def sign_up(self, info: Info[Context, None], input: SignUpInput) -> AuthPayload:
-        session = await info.context.state.sign_up(
-            email=input.email, password=input.password, name=input.name
+        accounts = info.context.state
+        session = await accounts.sign_up(
+            email=input.email,
+            password=input.password,
+            name=input.name,
+            client_address=accounts.throttle.client_address(info.context.request),
         )
         return AuthPayload.from_session(session)
 
     @strawberry.mutation
     async def login(self, info: Info[Context, None], input: LoginInput) -> AuthPayload:
-        session = await info.context.state.login(email=input.email, password=input.password)
+        accounts = info.context.state
+        session = await accounts.login(
+            email=input.email,
+            password=input.password,
+            client_address=accounts.throttle.client_address(info.context.request),
+        )
         return AuthPayload.from_session(session)
 
 

@@ -175,13 +175,18 @@ class Topology:
                 )
             )
         service_env = {
-            "users": dict(
-                zip(
-                    ("SHOPGRAPH_ADMIN_EMAIL", "SHOPGRAPH_ADMIN_PASSWORD"),
-                    admin_credentials(os.environ),
-                    strict=True,
-                )
-            ),
+            "users": {
+                **dict(
+                    zip(
+                        ("SHOPGRAPH_ADMIN_EMAIL", "SHOPGRAPH_ADMIN_PASSWORD"),
+                        admin_credentials(os.environ),
+                        strict=True,
+                    )
+                ),
+                # Every local client is one address, and the e2e suite signs up dozens of
+                # customers; production keeps the default (README, Security).
+                "SIGN_UP_MAX_PER_ADDRESS": os.environ.get("SIGN_UP_MAX_PER_ADDRESS", "1000"),
+            },
             "products": {
                 "MONGODB_URL": os.environ.get(
                     "MONGODB_URL",
