@@ -248,7 +248,7 @@ export async function startGateway(overrides = {}, { logger = makeLogger() } = {
     refuseEarly(req.method === 'GET' ? Object.fromEntries(url.searchParams) : body, config.limits);
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method, headers, search: url.search, body },
-      context: async () => ({ incomingHeaders: headers, logEntry: entry }),
+      context: async () => ({ incomingHeaders: headers, clientAddress: req.socket.remoteAddress, logEntry: entry }),
     });
     for (const [k, v] of result.headers) res.setHeader(k, v);
     res.statusCode = result.status ?? 200;

@@ -32,6 +32,14 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
         if (value) request.http.headers.set(name, value);
       }
     }
+    // The client's address, appended as a proxy does: the users service counts login
+    // attempts per address from the right end of X-Forwarded-For (FORWARDED_FOR_TRUSTED_HOPS),
+    // so whatever a client wrote there itself is never taken for its address.
+    const address = context?.clientAddress;
+    if (address) {
+      const before = incoming?.get('x-forwarded-for');
+      request.http.headers.set('x-forwarded-for', before ? `${before}, ${address}` : address);
+    }
     // Set last, so that a client cannot bring a value of its own.
     if (this.gatewayToken) request.http.headers.set(GATEWAY_TOKEN_HEADER, this.gatewayToken);
   }
