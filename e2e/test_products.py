@@ -65,3 +65,46 @@ def test_customers_and_anonymous_callers_cannot_create_products(gateway: Any) ->
 
     assert error_codes(as_customer) == ["FORBIDDEN"]
     assert error_codes(anonymous) == ["UNAUTHENTICATED"]
+
+
+def test_an_admins_stock_count_while_an_order_is_open_keeps_the_listing_whole(
+    gateway: Any,
+) -> None:
+    # The review's case: the largest stock set while an order holds units, then a cancel.
+    largest = 2**31 - 1
+    admin = gateway.admin_token()
+    tag = uuid.uuid4().hex[:8]
+    created = gateway.execute(
+        CREATE_PRODUCT,
+        {"i": {"sku": f"E2E-{tag}", "name": f"Count {tag}", "price": 100, "stock": 10}},
+        token=admin,
+    )["data"]["createProduct"]
+    customer = gateway.sign_up()["token"]
+    placed = gateway.execute(
+        "mutation($i: CreateOrderInput!) { createOrder(input: $i) { id } }",
+        {"i": {"items": [{"productId": created["id"], "quantity": 3}]}},
+        token=customer,
+    )["data"]["createOrder"]
+
+    counted = gateway.execute(
+        "mutation($id: ID!, $s: Int) { updateProduct(id: $id, input: {stock: $s}) { stock } }",
+        {"id": created["id"], "s": largest},
+        token=admin,
+    )
+    cancelled = gateway.execute(
+        "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
+        {"id": placed["id"]},
+        token=customer,
+    )
+    listing = gateway.execute(SEARCH, {"q": tag})
+    adjusted = gateway.execute(
+        "mutation($id: ID!, $by: Int!) { adjustStock(id: $id, by: $by) { stock } }",
+        {"id": created["id"], "by": 1},
+        token=admin,
+    )
+
+    assert counted["data"]["updateProduct"] == {"stock": largest}
+    assert cancelled["data"]["cancelOrder"] == {"status": "CANCELLED"}
+    assert "errors" not in listing, listing
+    assert [e["node"]["stock"] for e in listing["data"]["products"]["edges"]] == [largest]
+    assert error_codes(adjusted) == ["BAD_USER_INPUT"]

@@ -195,3 +195,50 @@ async def test_a_reservation_still_being_applied_is_left_alone(
     assert await shop.stock(product["id"]) == 8
     doc = await db.reservations.find_one({"_id": reservation_id})
     assert doc["status"] == "APPLYING"
+
+
+async def test_a_half_applied_reservation_from_before_a_stock_count_gives_nothing_back(
+    client: GraphQLClient, shop: Any
+) -> None:
+    product = await shop.create(stock=10)
+    reservation_id = new_id()
+    db = database(client)
+    long_ago = datetime.now(UTC) - timedelta(minutes=5)
+    # A worker took 3 (its mark says so) and died; then the admin counted the stock.
+    await db.products.update_one(
+        {"_id": ObjectId(product["id"])},
+        {"$inc": {"stock": -3}, "$push": {"stock_marks": f"take:{reservation_id}"}},
+    )
+    await db.reservations.insert_one(
+        {
+            "_id": reservation_id,
+            "status": "APPLYING",
+            "items": [
+                {
+                    "product_id": ObjectId(product["id"]),
+                    "quantity": 3,
+                    "stock_epoch": None,  # taken before any count
+                    "applied": False,
+                    "returned": False,
+                }
+            ],
+            "created_at": long_ago,
+            "updated_at": long_ago,
+            "expires_at": long_ago + timedelta(seconds=30),
+            "marks": True,
+        }
+    )
+    counted = await shop.client.execute(
+        "mutation($id: ID!) { updateProduct(id: $id, input: {stock: 50}) { stock } }",
+        {"id": product["id"]},
+        token=shop.admin_token,
+    )
+    assert counted["data"]["updateProduct"]["stock"] == 50
+
+    async def rolled_back() -> bool:
+        return await db.reservations.find_one({"_id": reservation_id}) is None
+
+    await eventually(rolled_back)
+    assert await shop.stock(product["id"]) == 50
+    raw = await db.products.find_one({"_id": ObjectId(product["id"])})
+    assert raw["stock_marks"] == []

@@ -59,15 +59,18 @@ def _shape_error(error: GraphQLError, *, debug: bool) -> GraphQLError:
         original = outage
     if isinstance(original, AppError):
         message, extensions = original.message, original.to_extensions()
-    elif original is None or isinstance(original, GraphQLError):
+    elif error.path is None and (original is None or isinstance(original, GraphQLError)):
         # Parse, validation and variable errors: the client sent a document we refuse.
         code = (error.extensions or {}).get("code", ErrorCode.BAD_USER_INPUT.value)
         message, extensions = error.message, {**(error.extensions or {}), "code": code}
     else:
+        # Raised while executing and not an AppError: a bug, or a result the schema cannot
+        # carry (an Int out of range). Never the client's input, so never BAD_USER_INPUT.
+        cause = original or error
         logger.error(
             "unexpected error in %s",
             ".".join(str(p) for p in error.path or ()),
-            exc_info=(type(original), original, original.__traceback__),
+            exc_info=(type(cause), cause, cause.__traceback__),
         )
         message = f"{INTERNAL_MESSAGE}: {original}" if debug else INTERNAL_MESSAGE
         extensions = {"code": ErrorCode.INTERNAL_SERVER_ERROR.value}

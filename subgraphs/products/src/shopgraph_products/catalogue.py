@@ -2,6 +2,7 @@
 
 import logging
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from shopgraph_core.money import check_currency
 from shopgraph_core.mongo import object_ids, parse_object_id
 from shopgraph_core.pagination import check_first, decode_cursor, encode_cursor
 from shopgraph_core.text import check_name, check_text
-from shopgraph_products.models import ProductDoc, utcnow
+from shopgraph_products.models import MAX_STOCK, ProductDoc, utcnow
 
 logger = logging.getLogger("shopgraph.products")
 
@@ -61,6 +62,16 @@ def check_not_negative(value: int, field: str) -> int:
     return value
 
 
+def check_stock(value: int, field: str = "stock") -> int:
+    if not 0 <= value <= MAX_STOCK:
+        raise BadUserInput(f"{field} must be between 0 and {MAX_STOCK}", field=field)
+    return value
+
+
+def new_stock_epoch() -> str:
+    return uuid.uuid4().hex
+
+
 class Catalogue:
     async def create(
         self, *, sku: str, name: str, description: str, price: int, currency: str, stock: int
@@ -72,7 +83,7 @@ class Catalogue:
             description=check_description(description),
             price=check_not_negative(price, "price"),
             currency=check_currency(currency),
-            stock=check_not_negative(stock, "stock"),
+            stock=check_stock(stock),
             created_at=now,
             updated_at=now,
         )
@@ -100,9 +111,10 @@ class Catalogue:
         if price is not None:
             changes["price"] = check_not_negative(price, "price")
         if stock is not None:
-            # An absolute stock level, as counted by the admin: it replaces what reservations
-            # left; reservations released later add their quantity back on top of it.
-            changes["stock"] = check_not_negative(stock, "stock")
+            # A stock count: `stock` units are for sale from now on. A new epoch, so that
+            # reservations out now give nothing back when released (see reservations.py).
+            changes["stock"] = check_stock(stock)
+            changes["stock_epoch"] = new_stock_epoch()
         oid = parse_object_id(product_id)
         if oid is None:
             raise NotFound("Product not found", productId=product_id)
@@ -115,6 +127,31 @@ class Catalogue:
         logger.info("product updated", extra={"product.id": product_id})
         updated: ProductDoc = ProductDoc.model_validate(raw)
         return updated
+
+    async def adjust_stock(self, product_id: str, by: int) -> ProductDoc:
+        """Add `by` units to the stock (remove, when negative), atomically; reservations out
+        keep coming back. The result must stay within 0..MAX_STOCK."""
+        oid = parse_object_id(product_id)
+        if oid is None:
+            raise NotFound("Product not found", productId=product_id)
+        collection = ProductDoc.get_pymongo_collection()
+        raw = await collection.find_one_and_update(
+            {"_id": oid, "stock": {"$gte": max(0, -by), "$lte": min(MAX_STOCK, MAX_STOCK - by)}},
+            {"$inc": {"stock": by}, "$set": {"updated_at": utcnow()}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if raw is None:
+            current = await collection.find_one({"_id": oid}, {"stock": True})
+            if current is None:
+                raise NotFound("Product not found", productId=product_id)
+            stock = current["stock"]
+            raise BadUserInput(
+                f"The stock is {stock}: it can change by {-stock} to {MAX_STOCK - stock}",
+                field="by",
+            )
+        logger.info("stock adjusted", extra={"product.id": product_id, "stock.change": by})
+        adjusted: ProductDoc = ProductDoc.model_validate(raw)
+        return adjusted
 
     async def by_ids(self, ids: Sequence[str]) -> list[ProductDoc | None]:
         """One query for all `ids`, answered in their order; malformed and unknown ids: None."""
@@ -171,7 +208,7 @@ class Catalogue:
                 description=check_description(spec.get("description", "")),
                 price=check_not_negative(spec["price"], "price"),
                 currency=check_currency(spec.get("currency", "USD")),
-                stock=check_not_negative(spec["stock"], "stock"),
+                stock=check_stock(spec["stock"]),
                 created_at=now,
                 updated_at=now,
             ).model_dump(by_alias=True, exclude={"id", "revision_id"})

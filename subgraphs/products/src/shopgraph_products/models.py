@@ -8,6 +8,10 @@ from beanie import Document, Indexed, PydanticObjectId
 from pydantic import BaseModel, Field
 from pymongo import ASCENDING, IndexModel
 
+# The largest stock a product may have: what a GraphQL Int can carry. Every path that writes
+# stock keeps it within 0..MAX_STOCK, so no product can ever fail to serialise.
+MAX_STOCK = 2**31 - 1
+
 
 def utcnow() -> datetime:
     """Now, at the millisecond precision BSON dates keep, so what we return is what we read."""
@@ -21,7 +25,11 @@ class ProductDoc(Document):
     description: str = ""
     price: int  # minor units
     currency: str
-    stock: int
+    stock: int  # units for sale now; reservations have taken theirs out already
+    # Changes (to a fresh value) with every stock count, i.e. `updateProduct(stock:)`: stock
+    # taken by a reservation comes back on release only within the count it was taken from.
+    # None until the first count.
+    stock_epoch: str | None = None
     created_at: datetime
     updated_at: datetime
     # Marks of reservation steps applied to this document's stock, written in the same atomic
@@ -45,9 +53,11 @@ class ReservationItem(BaseModel):
     quantity: int
     unit_price: int | None = None
     currency: str | None = None
+    # The product's stock_epoch this item's stock is (to be) taken from; see ProductDoc.
+    stock_epoch: str | None = None
     # Progress, so that whoever finishes an interrupted reservation knows what was done.
-    applied: bool = False  # this item's stock was taken
-    returned: bool = False  # this item is settled on release (stock given back if applied)
+    applied: bool = False  # this item's stock was taken (written when the reservation is PENDING)
+    returned: bool = False  # this item is settled on release (written when RELEASED)
 
 
 class ReservationDoc(Document):

@@ -7,14 +7,18 @@ is a sequence of single-document atomic updates, made safe like this:
   reservation id) is the lock, so the same id reserves at most once, also when two requests
   race. A second request with that id waits for the first one's outcome and returns it.
 - Each item's stock is taken with one conditional update of the product document,
-  `{stock >= q}` -> `{$inc: {stock: -q}}`, which also pushes a mark "take:<id>" into
-  the product's `stock_marks` in the same atomic write. So no oversell, ever, and the product
-  itself records that this reservation took its stock. The reservation's item is then
-  flagged `applied` (progress for whoever has to finish the job).
+  `{stock >= q, stock_epoch: e}` -> `{$inc: {stock: -q}}`, which also pushes a mark
+  "take:<id>" into the product's `stock_marks` in the same atomic write. So no oversell, ever,
+  and the product itself records that this reservation took its stock. The epoch `e` (the
+  product's stock count, see below) was written into the reservation before the take.
+- The reservation then becomes PENDING in one update that also records, per item, that its
+  stock was taken (`applied`) and at what price.
 - When an item cannot be taken, the items already taken are given back (compensation) and
-  the reservation is forgotten: nothing stays reserved.
-- Giving stock back is `{stock_marks != "return:<id>"}` -> `{$inc: {stock: +q}, $push: ...}`:
-  at most once per reservation and product however often it is retried.
+  the reservation is forgotten: nothing stays reserved. When none was taken, forgetting is
+  just deleting the lock.
+- Giving stock back is `{stock_epoch: e, stock_marks != "return:<id>"}` -> `{$inc: {stock:
+  +q}, $push: ...}`: at most once per reservation and product however often it is retried,
+  and only into the stock count it was taken from.
 - A reservation whose worker died while APPLYING (or RELEASING) is finished by the sweeper once
   the worker's lease ran out. For an item not flagged `applied` it adds a mark "block:<id>"
   and, in the same atomic update, learns whether "take:<id>" was there: if it was, the stock
@@ -22,7 +26,19 @@ is a sequence of single-document atomic updates, made safe like this:
 - PENDING reservations expire after RESERVATION_TTL: the sweeper (every
   RESERVATION_SWEEP_INTERVAL) and any request that meets one release them. Status changes
   are compare-and-set updates on the reservation, so exactly one actor releases.
-- Marks are removed from the products once the reservation has settled.
+- Marks are removed from the products by the sweeper once the reservation has settled, many
+  reservations in one update (a failed attempt removes its own at once, so its id is free).
+
+Stock counts. `updateProduct(stock: n)` is a count: from then on n units are for sale, and it
+starts a new `stock_epoch`. Units held by reservations taken before the count were the
+admin's to count (or not): releasing such a reservation later gives nothing back, so no
+release can push the stock past what the admin set. `adjustStock(by: k)` is a delta, and
+keeps the epoch: reservations out keep coming back. Whatever the path, stock stays within
+0..MAX_STOCK (see the README beside this package).
+
+A saturated service answers rather than times out: see stock_gate.py. A winning reservation
+costs four writes (lock, take, PENDING, confirm); a loser none once the stock is known to be
+gone, and three (lock, failed take, unlock) when it raced for the last units.
 """
 
 import asyncio
@@ -36,16 +52,18 @@ from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from shopgraph_core.errors import BadUserInput, Conflict, NotFound, OutOfStock
+from shopgraph_core.errors import AppError, BadUserInput, Conflict, NotFound, OutOfStock
 from shopgraph_core.mongo import parse_object_id
 from shopgraph_products.metrics import STOCK_RESERVATIONS, count_release
 from shopgraph_products.models import (
+    MAX_STOCK,
     ProductDoc,
     ReservationDoc,
     ReservationItem,
     ReservationStatus,
     utcnow,
 )
+from shopgraph_products.stock_gate import StockGate, StockShort
 
 logger = logging.getLogger("shopgraph.products.reservations")
 
@@ -53,6 +71,7 @@ Status = ReservationStatus
 POLL_INTERVAL_S = 0.02
 FAILED, EXPIRED, RELEASED = "FAILED", "EXPIRED", "RELEASED"  # why a reservation was released
 SWEEP_BATCH = 100
+TAKE_ATTEMPTS = 3  # per item, when the stock changed between a take and the look why
 # What callers see: the work-in-progress states are not theirs to know.
 PUBLIC_STATUS = {
     Status.PENDING: "PENDING",
@@ -105,6 +124,21 @@ def _later(now: datetime, delta: timedelta) -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
+def _out_of_stock(product: dict[str, Any], stock: int, quantity: int) -> OutOfStock:
+    STOCK_RESERVATIONS.count("out_of_stock")
+    return OutOfStock(
+        f"Only {stock} of {product['name']!r} left, {quantity} asked for",
+        productId=str(product["_id"]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Retry:
+    """A take matched nothing, yet there is stock: take again, from this stock count."""
+
+    stock_epoch: str | None
+
+
 class Reservations:
     def __init__(self, *, ttl: timedelta, lease: timedelta, wait: timedelta) -> None:
         self.ttl = ttl
@@ -112,6 +146,7 @@ class Reservations:
         # sweeper considers it dead and takes over. Much longer than the work takes.
         self.lease = lease
         self.wait = wait
+        self.gate = StockGate()
 
     @property
     def _reservations(self) -> Any:
@@ -127,36 +162,28 @@ class Reservations:
         wanted = self._check_items(items)
         deadline = asyncio.get_running_loop().time() + self.wait.total_seconds()
         while True:
-            now = utcnow()
-            doc = ReservationDoc(
-                id=reservation_id,
-                status=Status.APPLYING,
-                items=[ReservationItem(product_id=oid, quantity=q) for oid, q in wanted],
-                created_at=now,
-                updated_at=now,
-                expires_at=_later(now, self.lease),
-            )
-            try:
-                await doc.insert()
-            except DuplicateKeyError:
-                existing = await self._settled(reservation_id, deadline)
-                if existing is None:  # a failed attempt that was just forgotten: try again
-                    continue
-                if existing.release_reason == FAILED:  # being forgotten: wait, then try again
-                    if asyncio.get_running_loop().time() >= deadline:
-                        raise Conflict(
-                            "The reservation is still being rolled back; retry",
-                            reservationId=reservation_id,
-                        ) from None
-                    await asyncio.sleep(POLL_INTERVAL_S)
-                    continue
-                if sorted((i.product_id, i.quantity) for i in existing.items) != sorted(wanted):
+            if await ReservationDoc.get(reservation_id) is None:
+                try:
+                    return _view(await self._reserve_anew(reservation_id, wanted, deadline))
+                except DuplicateKeyError:
+                    pass  # a request with the same id got there first: its outcome is ours
+            existing = await self._settled(reservation_id, deadline)
+            if existing is None:  # a failed attempt that was just forgotten: try again
+                continue
+            if existing.release_reason == FAILED:  # being forgotten: wait, then try again
+                if asyncio.get_running_loop().time() >= deadline:
                     raise Conflict(
-                        "This reservation id was already used for other items",
+                        "The reservation is still being rolled back; retry",
                         reservationId=reservation_id,
-                    ) from None
-                return _view(existing)
-            return _view(await self._apply(doc))
+                    )
+                await asyncio.sleep(POLL_INTERVAL_S)
+                continue
+            if sorted((i.product_id, i.quantity) for i in existing.items) != sorted(wanted):
+                raise Conflict(
+                    "This reservation id was already used for other items",
+                    reservationId=reservation_id,
+                )
+            return _view(existing)
 
     async def confirm(self, reservation_id: str) -> ReservationView:
         deadline = asyncio.get_running_loop().time() + self.wait.total_seconds()
@@ -209,7 +236,8 @@ class Reservations:
         return _view(doc)
 
     async def sweep(self) -> int:
-        """Release what expired and finish what a dead worker left; returns how many."""
+        """Release what expired, finish what a dead worker left, and clear settled marks;
+        returns how many reservations it released."""
         now = utcnow()
         stale = ReservationDoc.find(
             {
@@ -221,16 +249,26 @@ class Reservations:
         for doc in await stale.to_list():
             if await self._take_over(doc):
                 released += 1
-        # Marks whose clean-up was interrupted (settled reservations only).
-        leftovers = ReservationDoc.find(
+        settled = ReservationDoc.find(
             {
                 "marks": True,
                 "status": {"$in": [Status.PENDING, Status.CONFIRMED, Status.RELEASED]},
+                "release_reason": {"$ne": FAILED},
+            }
+        ).limit(SWEEP_BATCH)
+        await self._clear_marks(await settled.to_list())
+        # Failed attempts forget themselves at once; these are the ones whose worker died
+        # doing it. Only old ones: the id may be in use again by a newer attempt.
+        forgotten = ReservationDoc.find(
+            {
+                "marks": True,
+                "status": Status.RELEASED,
+                "release_reason": FAILED,
                 "updated_at": {"$lte": now - self.lease},
             }
         ).limit(SWEEP_BATCH)
-        for doc in await leftovers.to_list():
-            await self._clear_marks(doc)
+        for doc in await forgotten.to_list():
+            await self._forget(doc)
         return released
 
     # ---- the steps -----------------------------------------------------------------------
@@ -255,76 +293,148 @@ class Reservations:
             wanted.append((oid, item.quantity))
         return wanted
 
+    async def _read_products(self, ids: Sequence[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+        found = await self._products.find(
+            {"_id": {"$in": list(ids)}}, {"stock_marks": False}
+        ).to_list()
+        return {raw["_id"]: raw for raw in found}
+
+    async def _read_stock(self, ids: Sequence[ObjectId]) -> dict[ObjectId, int]:
+        found = await self._read_products(ids)
+        return {oid: found[oid]["stock"] if oid in found else 0 for oid in ids}
+
+    async def _reserve_anew(
+        self, reservation_id: str, wanted: Sequence[tuple[ObjectId, int]], deadline: float
+    ) -> ReservationDoc:
+        """Reserve under an id not in use: a read decides what it can, the gate admits, then
+        the lock and the takes. DuplicateKeyError: another request took the id meanwhile."""
+        products = await self._read_products([oid for oid, _ in wanted])
+        for oid, quantity in wanted:
+            if (product := products.get(oid)) is None:
+                raise NotFound("Product not found", productId=str(oid))
+            if product["stock"] < quantity:
+                raise _out_of_stock(product, product["stock"], quantity)
+        seen = {oid: products[oid]["stock"] for oid, _ in wanted}
+        try:
+            async with self.gate.admitted(wanted, seen, self._read_stock, deadline):
+                now = utcnow()
+                doc = ReservationDoc(
+                    id=reservation_id,
+                    status=Status.APPLYING,
+                    items=[
+                        ReservationItem(
+                            product_id=oid,
+                            quantity=quantity,
+                            stock_epoch=products[oid].get("stock_epoch"),
+                        )
+                        for oid, quantity in wanted
+                    ],
+                    created_at=now,
+                    updated_at=now,
+                    expires_at=_later(now, self.lease),
+                )
+                await doc.insert()
+                return await self._apply(doc)
+        except StockShort as short:
+            quantity = dict(wanted)[short.product_id]
+            raise _out_of_stock(products[short.product_id], short.stock, quantity) from None
+
     async def _apply(self, doc: ReservationDoc) -> ReservationDoc:
         """Take every item's stock, or none; `doc` is our freshly inserted lock."""
-        take, block, _ = _marks(doc.id)
         lease_ends = doc.expires_at
-        failure: Exception | None = None
-        for index, item in enumerate(doc.items):
-            if utcnow() >= lease_ends:  # the sweeper may be rolling us back by now
-                failure = Conflict("The reservation took too long; retry", reservationId=doc.id)
+        taken = 0  # the items before this one are taken
+        failure: AppError | None = None
+        for index in range(len(doc.items)):
+            failure = await self._take(doc, index)
+            if failure is not None:
+                break
+            taken += 1
+        if failure is None:
+            now = utcnow()
+            changes: dict[str, Any] = {
+                "status": Status.PENDING,
+                "expires_at": _later(now, self.ttl),
+                "updated_at": now,
+            }
+            for index, item in enumerate(doc.items):
+                changes[f"items.{index}.applied"] = True
+                changes[f"items.{index}.unit_price"] = item.unit_price
+                changes[f"items.{index}.currency"] = item.currency
+            raw = await self._reservations.find_one_and_update(
+                {"_id": doc.id, "status": Status.APPLYING, "expires_at": lease_ends},
+                {"$set": changes},
+                return_document=ReturnDocument.AFTER,
+            )
+            if raw is not None:
+                logger.info("stock reserved", extra={"reservation.id": doc.id})
+                STOCK_RESERVATIONS.count("reserved")
+                return _parse(raw)
+            # Too slow: the sweeper took over, and gives back what we took.
+            raise Conflict("The reservation took too long; retry", reservationId=doc.id)
+        # All or nothing: give back what was taken, then forget the attempt.
+        if taken == 0:
+            # Nothing to give back and no mark left anywhere: dropping the lock forgets it.
+            await self._reservations.delete_one(
+                {"_id": doc.id, "status": Status.APPLYING, "expires_at": lease_ends}
+            )
+            raise failure
+        claimed = await self._claim(doc, reason=FAILED, expires_at=lease_ends)
+        if claimed is not None:
+            for index, item in enumerate(claimed.items):
+                # What we know for sure spares the generic recovery its reads and blocks.
+                item.applied = index < taken
+                item.returned = index >= taken
+            await self._give_back(claimed)
+        raise failure
+
+    async def _take(self, doc: ReservationDoc, index: int) -> AppError | None:
+        """Take item `index`'s stock; the error that stops the reservation, None when taken."""
+        take, block, _ = _marks(doc.id)
+        item = doc.items[index]
+        for _ in range(TAKE_ATTEMPTS):
+            if utcnow() >= doc.expires_at:  # the sweeper may be rolling us back by now
                 break
             raw = await self._products.find_one_and_update(
                 {
                     "_id": item.product_id,
+                    "stock_epoch": item.stock_epoch,
                     "stock": {"$gte": item.quantity},
                     "stock_marks": {"$nin": [take, block]},
                 },
                 {"$inc": {"stock": -item.quantity}, "$push": {"stock_marks": take}},
                 return_document=ReturnDocument.AFTER,
             )
-            if raw is None:
-                failure = await self._why_not_taken(doc.id, item)
-                break
-            item.applied, item.unit_price, item.currency = True, raw["price"], raw["currency"]
-            await self._reservations.update_one(
-                {"_id": doc.id},
-                {
-                    "$set": {
-                        f"items.{index}.applied": True,
-                        f"items.{index}.unit_price": raw["price"],
-                        f"items.{index}.currency": raw["currency"],
-                    }
-                },
-            )
-        if failure is None:
-            now = utcnow()
-            raw = await self._reservations.find_one_and_update(
-                {"_id": doc.id, "status": Status.APPLYING, "expires_at": lease_ends},
-                {
-                    "$set": {
-                        "status": Status.PENDING,
-                        "expires_at": _later(now, self.ttl),
-                        "updated_at": now,
-                    }
-                },
-                return_document=ReturnDocument.AFTER,
-            )
             if raw is not None:
-                pending = _parse(raw)
-                await self._clear_marks(pending)
-                logger.info("stock reserved", extra={"reservation.id": doc.id})
-                STOCK_RESERVATIONS.count("reserved")
-                return pending
-            failure = Conflict("The reservation took too long; retry", reservationId=doc.id)
-        # All or nothing: give back what was taken, then forget the attempt.
-        claimed = await self._claim(doc, reason=FAILED, expires_at=lease_ends)
-        if claimed is not None:
-            await self._give_back(claimed)
-        raise failure
+                self.gate.saw(item.product_id, raw["stock"])
+                item.applied, item.unit_price, item.currency = True, raw["price"], raw["currency"]
+                return None
+            why = await self._why_not_taken(doc.id, item)
+            if isinstance(why, AppError):
+                return why
+            if why.stock_epoch != item.stock_epoch:
+                # The admin counted the stock since we read it: take from the new count, and
+                # say so in the lock first, so whoever finishes this knows where it came from.
+                written = await self._reservations.update_one(
+                    {"_id": doc.id, "status": Status.APPLYING, "expires_at": doc.expires_at},
+                    {"$set": {f"items.{index}.stock_epoch": why.stock_epoch}},
+                )
+                if written.matched_count == 0:
+                    break
+                item.stock_epoch = why.stock_epoch
+        return Conflict("The reservation took too long; retry", reservationId=doc.id)
 
-    async def _why_not_taken(self, reservation_id: str, item: ReservationItem) -> Exception:
+    async def _why_not_taken(self, reservation_id: str, item: ReservationItem) -> AppError | _Retry:
         raw = await self._products.find_one({"_id": item.product_id})
         product_id = str(item.product_id)
         if raw is None:
             return NotFound("Product not found", productId=product_id)
         if f"block:{reservation_id}" in raw.get("stock_marks", []):
             return Conflict("The reservation took too long; retry", reservationId=reservation_id)
-        STOCK_RESERVATIONS.count("out_of_stock")
-        return OutOfStock(
-            f"Only {raw['stock']} of {raw['name']!r} left, {item.quantity} asked for",
-            productId=product_id,
-        )
+        self.gate.saw(item.product_id, raw["stock"])
+        if raw["stock"] < item.quantity:
+            return _out_of_stock(raw, raw["stock"], item.quantity)
+        # Enough stock now: it was counted anew, or came back since the take looked.
+        return _Retry(raw.get("stock_epoch"))
 
     async def _take_over(self, doc: ReservationDoc) -> bool:
         """Release a lapsed reservation: expired PENDING, or APPLYING/RELEASING left by a
@@ -358,9 +468,13 @@ class Reservations:
         return None if raw is None else _parse(raw)
 
     async def _give_back(self, doc: ReservationDoc) -> None:
-        """Return the stock of every applied item exactly once; `doc` is ours (RELEASING)."""
-        take, block, give = _marks(doc.id)
-        for index, item in enumerate(doc.items):
+        """Return the stock of every applied item exactly once; `doc` is ours (RELEASING).
+
+        Safe to repeat from the start (a worker that dies here leaves it to the sweeper): the
+        block and the return marks make each step happen at most once.
+        """
+        take, block, _ = _marks(doc.id)
+        for item in doc.items:
             if item.returned:
                 continue
             applied = item.applied
@@ -374,39 +488,89 @@ class Reservations:
                 )
                 applied = before is not None and take in before.get("stock_marks", [])
             if applied:
-                await self._products.update_one(
-                    {"_id": item.product_id, "stock_marks": {"$ne": give}},
-                    {"$inc": {"stock": item.quantity}, "$push": {"stock_marks": give}},
-                )
-            await self._reservations.update_one(
-                {"_id": doc.id}, {"$set": {f"items.{index}.returned": True}}
-            )
+                await self._return_stock(doc.id, item)
         now = utcnow()
+        changes: dict[str, Any] = {"status": Status.RELEASED, "updated_at": now}
+        for index in range(len(doc.items)):
+            changes[f"items.{index}.returned"] = True
         raw = await self._reservations.find_one_and_update(
             {"_id": doc.id, "status": Status.RELEASING},
-            {"$set": {"status": Status.RELEASED, "updated_at": now}},
+            {"$set": changes},
             return_document=ReturnDocument.AFTER,
         )
         if raw is not None:
-            await self._clear_marks(_parse(raw))
             count_release(doc.release_reason)
+            if doc.release_reason == FAILED:
+                await self._forget(_parse(raw))
         logger.info(
             "stock released",
             extra={"reservation.id": doc.id, "reservation.reason": doc.release_reason},
         )
 
-    async def _clear_marks(self, doc: ReservationDoc) -> None:
+    async def _return_stock(self, reservation_id: str, item: ReservationItem) -> None:
+        """Put the item's quantity back, once, into the stock count it was taken from."""
+        give = f"return:{reservation_id}"
+        once_into_its_count = {
+            "_id": item.product_id,
+            "stock_epoch": item.stock_epoch,
+            "stock_marks": {"$ne": give},
+        }
+        room = MAX_STOCK - item.quantity
+        written = await self._products.update_one(
+            {**once_into_its_count, "stock": {"$lte": room}},
+            {"$inc": {"stock": item.quantity}, "$push": {"stock_marks": give}},
+        )
+        if written.matched_count:
+            return
+        # Returned already, or counted anew since (then nothing comes back), or so much stock
+        # that this would pass the largest a product may hold: then it fills up to it.
+        written = await self._products.update_one(
+            {**once_into_its_count, "stock": {"$gt": room}},
+            {"$set": {"stock": MAX_STOCK}, "$push": {"stock_marks": give}},
+        )
+        if written.matched_count:
+            logger.warning(
+                "stock capped at %d on release",
+                MAX_STOCK,
+                extra={"reservation.id": reservation_id, "product.id": str(item.product_id)},
+            )
+
+    async def _forget(self, doc: ReservationDoc) -> None:
+        """Drop a failed attempt (RELEASED, FAILED) and its marks, so its id may be used again."""
         await self._products.update_many(
             {"_id": {"$in": [item.product_id for item in doc.items]}},
             {"$pullAll": {"stock_marks": list(_marks(doc.id))}},
         )
-        if doc.status is Status.RELEASED and doc.release_reason == FAILED:
-            # A failed attempt is forgotten, so that its id may be tried again.
-            await self._reservations.delete_one({"_id": doc.id, "status": Status.RELEASED})
+        await self._reservations.delete_one({"_id": doc.id, "status": Status.RELEASED})
+
+    async def _clear_marks(self, docs: Sequence[ReservationDoc]) -> None:
+        """Remove the marks of settled reservations from their products, all in one update.
+
+        Open ones (PENDING, CONFIRMED) lose their take and block marks, which nothing reads
+        once every item is flagged applied; their return marks may still come, so those stay
+        until the reservation is RELEASED, which is final.
+        """
+        if not docs:
             return
-        await self._reservations.update_one(
-            {"_id": doc.id, "status": doc.status}, {"$set": {"marks": False}}
+        marks: list[str] = []
+        product_ids: set[ObjectId] = set()
+        for doc in docs:
+            take, block, give = _marks(doc.id)
+            marks += [take, block, give] if doc.status is Status.RELEASED else [take, block]
+            product_ids.update(item.product_id for item in doc.items)
+        await self._products.update_many(
+            {"_id": {"$in": list(product_ids)}}, {"$pullAll": {"stock_marks": marks}}
         )
+        released = [doc.id for doc in docs if doc.status is Status.RELEASED]
+        still_open = [doc.id for doc in docs if doc.status is not Status.RELEASED]
+        for ids, statuses in (
+            (still_open, [Status.PENDING, Status.CONFIRMED]),
+            (released, [Status.RELEASED]),
+        ):
+            if ids:
+                await self._reservations.update_many(
+                    {"_id": {"$in": ids}, "status": {"$in": statuses}}, {"$set": {"marks": False}}
+                )
 
     async def _settled(self, reservation_id: str, deadline: float) -> ReservationDoc | None:
         """The reservation once no request is applying it, with lapsed ones released first."""

@@ -1,5 +1,6 @@
 """The products subgraph's GraphQL schema, as named in contract/contract.graphql."""
 
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
@@ -12,11 +13,13 @@ from shopgraph_core.money import Money
 from shopgraph_core.pagination import DEFAULT_PAGE_SIZE, PageInfo
 from shopgraph_core.settings import ServiceSettings
 from shopgraph_products.catalogue import cursor_of
-from shopgraph_products.models import ProductDoc
+from shopgraph_products.models import MAX_STOCK, ProductDoc
 from shopgraph_products.service import ProductsService
 
 if TYPE_CHECKING:
     from strawberry.dataloader import DataLoader
+
+logger = logging.getLogger("shopgraph.products")
 
 Context = RequestContext[ProductsService]
 T = TypeVar("T")
@@ -25,6 +28,15 @@ T = TypeVar("T")
 def _given(value: T | None) -> T | None:
     """An optional argument's value; None when it was left out or given as null."""
     return None if value is strawberry.UNSET else value
+
+
+def _shown_stock(product: ProductDoc) -> int:
+    """The stock as an Int can carry it. Every write keeps it in range; this guards the
+    listing against a document written otherwise (by hand, by an older version)."""
+    if 0 <= product.stock <= MAX_STOCK:
+        return product.stock
+    logger.error("stock out of range", extra={"product.id": str(product.id)})
+    return min(max(product.stock, 0), MAX_STOCK)
 
 
 def _loader(info: Info[Context, None]) -> "DataLoader[str, ProductDoc | None]":
@@ -38,7 +50,9 @@ class Product:
     name: str
     description: str
     price: Money
-    stock: int
+    stock: int = strawberry.field(
+        description="Units for sale now (what open orders hold is taken out already)."
+    )
     created_at: datetime
 
     @classmethod
@@ -57,7 +71,7 @@ class Product:
             name=product.name,
             description=product.description,
             price=Money(amount=product.price, currency=product.currency),
-            stock=product.stock,
+            stock=_shown_stock(product),
             created_at=product.created_at,
         )
 
@@ -81,7 +95,7 @@ class CreateProductInput:
     description: str | None = ""
     price: int = strawberry.field(description="Minor units, >= 0.")
     currency: str | None = "USD"
-    stock: int = strawberry.field(description=">= 0.")
+    stock: int = strawberry.field(description="Units for sale, 0 to 2147483647.")
 
 
 @strawberry.input(description="Only the fields given (and not null) change.")
@@ -89,7 +103,15 @@ class UpdateProductInput:
     name: str | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     price: int | None = strawberry.UNSET
-    stock: int | None = strawberry.UNSET
+    stock: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=(
+            "A stock count: this many units are for sale from now on (0 to 2147483647). "
+            "Units that open orders hold are not part of it: if such an order is cancelled, "
+            "they do not come back. To add or remove units "
+            "while orders come and go, use adjustStock."
+        ),
+    )
 
 
 @strawberry.type
@@ -151,6 +173,18 @@ class Mutation:
             price=_given(input.price),
             stock=_given(input.stock),
         )
+        return Product.from_doc(product)
+
+    @strawberry.mutation(
+        description=(
+            "Admin only. Adds `by` units to the stock (removes them when negative) in one "
+            "atomic step; units that open orders hold still come back if those are "
+            "cancelled. The stock must stay within 0 to 2147483647 (BAD_USER_INPUT)."
+        )
+    )
+    async def adjust_stock(self, info: Info[Context, None], id: strawberry.ID, by: int) -> Product:
+        info.context.require_admin()
+        product = await info.context.state.catalogue.adjust_stock(str(id), by)
         return Product.from_doc(product)
 
 
