@@ -91,7 +91,8 @@ def prepare(
         _write_csv(products_csv, ["product_id"], [[pid] for pid in product_ids])
         customers_csv = work_dir / "customers.csv"
         accounts = _ensure_customers(api, customers_csv, customers)
-        _write_csv(customers_csv, ["email", "password"], accounts)
+        if accounts:  # a plan that needs none leaves another plan's customers in place
+            _write_csv(customers_csv, ["email", "password"], accounts)
     return Prepared(products_csv, customers_csv, len(product_ids), len(accounts))
 
 
