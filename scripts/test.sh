@@ -35,5 +35,8 @@ node supergraph/check-contract.mjs
 step "composition and gateway tests (node)"
 npm test --prefix supergraph --silent
 
+step "JMeter 5.6.3 for the load-test smoke (assembled once into .local/)"
+tools/jmeter/install.sh
+
 step "python tests: core, subgraphs against MariaDB, SQLite and FerretDB, end to end"
 uv run --frozen pytest "$@"
