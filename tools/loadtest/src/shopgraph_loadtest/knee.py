@@ -126,6 +126,7 @@ def draw_chart(steps: Sequence[Step], p95_objective_ms: float, path: Path, title
     p95_axis.set_ylim(bottom=0)
     knee = find_knee(steps, p95_objective_ms)
     if knee is not None:
+        rps_axis.axvline(knee.threads, color="grey", linewidth=0.8, linestyle="--")
         rps_axis.annotate(
             f"knee: {knee.throughput_rps:.0f} rps",
             (knee.threads, knee.throughput_rps),
