@@ -8,21 +8,27 @@ only catch failures and hangs (jmeter/slo.yaml).
 import json
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
 
-def test_the_smoke_plan_passes_with_a_dashboard(gateway: Any, tmp_path: Path) -> None:
-    done = subprocess.run(
+def _load(gateway: Any, results: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The runner, as `make load` starts it, against the session's gateway."""
+    return subprocess.run(
         [
-            *(sys.executable, "-m", "shopgraph_loadtest.cli", "run", "--plan", "smoke"),
-            *("--target", f"{gateway.url}/graphql", "--results", str(tmp_path)),
+            *(sys.executable, "-m", "shopgraph_loadtest.cli", "run", *args),
+            *("--target", f"{gateway.url}/graphql", "--results", str(results)),
         ],
         capture_output=True,
         text=True,
         timeout=900,
         check=False,
     )
+
+
+def test_the_smoke_plan_passes_with_a_dashboard(gateway: Any, tmp_path: Path) -> None:
+    done = _load(gateway, tmp_path, "--plan", "smoke")
 
     assert done.returncode == 0, done.stderr[-4000:]
     [run] = [folder for folder in tmp_path.iterdir() if folder.name.endswith("-smoke")]
@@ -76,3 +82,38 @@ def test_prepare_makes_the_test_data_once_and_restocks(gateway: Any, tmp_path: P
             {"i": {"email": customer_email, "password": customer_password}},
         )
         assert "errors" not in login, login
+
+
+def test_out_of_stock_is_counted_as_a_business_answer(gateway: Any, tmp_path: Path) -> None:
+    sold_out = gateway.execute(
+        "mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }",
+        {
+            "i": {
+                "sku": f"E2E-SOLD-OUT-{uuid.uuid4().hex[:8]}",
+                "name": "Sold out",
+                "price": 100,
+                "stock": 0,
+            }
+        },
+        token=gateway.admin_token(),
+    )["data"]["createProduct"]["id"]
+    products_csv = tmp_path / "sold-out.csv"
+    products_csv.write_text(f"product_id\n{sold_out}\n")
+
+    # Two visits, each logging in and ordering the sold-out product, none cancelling.
+    done = _load(
+        gateway,
+        tmp_path / "results",
+        *("--plan", "mixed", "--threads", "1", "--duration", "300", "--warmup", "0"),
+        *("--customers", "2", "--no-gate", "--prop", "loops=2"),
+        *("--prop", f"products_csv={products_csv}", "--prop", "login_percent=100"),
+        *("--prop", "order_percent=100", "--prop", "cancel_percent=0"),
+    )
+
+    assert done.returncode == 0, done.stderr[-4000:]
+    [run] = list((tmp_path / "results").glob("*-mixed"))
+    summary = json.loads((run / "summary.json").read_text())
+    orders = summary["samplers"]["createOrder"]
+    assert (orders["requests"], orders["out_of_stock"]) == (2, 2), orders
+    assert orders["failures"] == 0
+    assert summary["total"]["failures"] == 0, summary["total"]

@@ -85,6 +85,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--rampup", type=int, help="seconds to start every thread")
     run.add_argument("--think-ms", type=int, help="pause before each request, in ms")
+    run.add_argument(
+        "--prop",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="any other plan property, e.g. login_percent=50 (repeatable; wins over the above)",
+    )
     run.add_argument("--no-gate", action="store_true", help="summarise only")
     run.set_defaults(command=_run)
 
@@ -189,6 +196,7 @@ def _run(args: argparse.Namespace) -> int:
     ]:
         if value is not None:
             properties[name] = str(value)
+    properties.update(_named_values(args.prop))
     folder = _folder(args.results, args.plan)
     say(f"running {args.plan} against {target.url}; results in {folder}")
     jtl = run_plan(plan, folder, properties)
@@ -199,6 +207,13 @@ def _run(args: argparse.Namespace) -> int:
     if slo is None:
         return 0
     return _apply_gate(summary, slo)
+
+
+def _named_values(pairs: list[str]) -> dict[str, str]:
+    malformed = [pair for pair in pairs if "=" not in pair or pair.startswith("=")]
+    if malformed:
+        raise LoadTestError(f"--prop takes NAME=VALUE, got {malformed[0]!r}")
+    return dict(pair.split("=", 1) for pair in pairs)
 
 
 def _apply_gate(summary: Summary, slo: Slo) -> int:
