@@ -1,6 +1,9 @@
 """The command line: bad input gives one clear line and exit code 2 before JMeter starts."""
 
 import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -42,6 +45,36 @@ def test_an_unreachable_target_gives_one_line(
     assert err.count("\n") == 1, err
     assert err.startswith(f"load: error: cannot reach {url} (ConnectError"), err
     assert list(tmp_path.iterdir()) == []  # nothing was prepared or run
+
+
+class _NotGraphQL(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"data": null, "errors": [{"message": "no"}]}')
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def not_graphql() -> Iterator[str]:
+    """Some other HTTP server: a wrong TARGET must be named, not crash the runner."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotGraphQL)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/graphql"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_target_that_is_not_graphql_is_named(
+    capsys: pytest.CaptureFixture[str], not_graphql: str, tmp_path: Path
+) -> None:
+    assert _exit_code(["run", "--target", not_graphql, "--results", str(tmp_path)]) == 2
+
+    assert capsys.readouterr().err == f"load: error: {not_graphql} answers HTTP 200, not GraphQL\n"
 
 
 @pytest.mark.parametrize("target", ["", "127.0.0.1:4000/graphql", "ftp://example.com/graphql"])

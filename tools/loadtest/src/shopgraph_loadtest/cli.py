@@ -135,10 +135,11 @@ def preflight(target: Target) -> None:
             "is the stack running (make run)? pass another with TARGET=/--target"
         ) from None
     try:
-        answered = response.json().get("data", {}).get("__typename") == "Query"
+        body = response.json()
     except ValueError:
-        answered = False
-    if not answered:
+        body = None
+    data = body.get("data") if isinstance(body, dict) else None
+    if not (isinstance(data, dict) and data.get("__typename") == "Query"):
         raise LoadTestError(f"{target.url} answers HTTP {response.status_code}, not GraphQL")
 
 
