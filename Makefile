@@ -1,5 +1,5 @@
 # The single entry point. Every target installs what it needs first (scripts/setup.sh).
-.PHONY: run test check lint format schema schema-check bench router help setup versions ci-check ci-local monitoring-check monitoring-sync logs-setup kibana-import logging-check logging-chart-sync chart-check chart-sync chart-docs
+.PHONY: run test check lint format schema schema-check bench router help setup versions ci-check ci-local monitoring-check monitoring-sync logs-setup kibana-import logging-check logging-chart-sync chart-check chart-sync chart-docs load load-knee load-prepare
 
 # uv installs itself into ~/.local/bin; put it on PATH here so every target works from a fresh
 # shell on a fresh clone, not only the scripts/*.sh wrappers.
@@ -74,3 +74,17 @@ chart-sync:  ## recopy router.yaml, main.rhai and schema.graphql into the Helm c
 
 chart-docs: setup  ## regenerate the Helm chart's values.schema.json and README values table
 	cd k8s/helm && uv run --frozen python -m chartkit.values_schema && uv run --frozen python -m chartkit.values_table
+
+# Load tests through the gateway with JMeter (jmeter/, docs/load-testing.md). TARGET is the
+# gateway's GraphQL URL (default http://127.0.0.1:4000/graphql, what `make run` serves).
+load_target = $(if $(TARGET),--target $(TARGET))
+
+load:  ## JMeter through the gateway: TARGET= PLAN=mixed|smoke THREADS= DURATION= (LOAD_ARGS=...)
+	scripts/setup.sh && uv run --frozen shopgraph-load run $(load_target) $(if $(PLAN),--plan $(PLAN)) \
+	  $(if $(THREADS),--threads $(THREADS)) $(if $(DURATION),--duration $(DURATION)) $(LOAD_ARGS)
+
+load-knee:  ## step the mixed plan through 1, 2, 4, ... threads: the knee and its chart (TARGET=)
+	scripts/setup.sh && uv run --frozen shopgraph-load knee $(load_target) $(LOAD_ARGS)
+
+load-prepare:  ## create the load test's customers and products at TARGET (idempotent)
+	scripts/setup.sh && uv run --frozen shopgraph-load prepare $(load_target) $(LOAD_ARGS)

@@ -47,5 +47,8 @@ scripts/monitoring-check.sh
 step "Helm chart: lint, render, kubernetes-validate, Pod Security, checkov, hadolint"
 scripts/chart-check.sh --skip-pytest
 
+step "JMeter 5.6.3 for the load-test smoke (assembled once into .local/)"
+tools/jmeter/install.sh
+
 step "python tests: core, subgraphs against MariaDB, SQLite and FerretDB, end to end"
 uv run --frozen pytest "$@"

@@ -1,0 +1,1 @@
+"""Load tests through the gateway with Apache JMeter (plans in the repository's `jmeter/`)."""

@@ -1,0 +1,286 @@
+"""`shopgraph-load`: load tests through the gateway (behind `make load` and `make load-knee`).
+
+    shopgraph-load run   [--target URL] [--plan mixed] [--threads N] [--duration S] ...
+    shopgraph-load knee  [--target URL] [--max-threads N] [--step-duration S] ...
+    shopgraph-load prepare [--target URL] [--customers N]
+    shopgraph-load gate  SUMMARY_JSON          (what CI calls on a finished run)
+    shopgraph-load summarize JTL [--plan NAME] (a summary.json/md beside any .jtl)
+
+Exit codes: 0 done (and the SLO gate passed), 1 the SLO gate failed, 2 the run could not start
+(bad input, unreachable target, JMeter missing): then one line says why.
+"""
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from shopgraph_loadtest.gate import Slo, check
+from shopgraph_loadtest.jmeter import (
+    LoadTestError,
+    Target,
+    ensure_installed,
+    plan_file,
+    run_plan,
+)
+from shopgraph_loadtest.knee import Step, thread_steps, write_report
+from shopgraph_loadtest.prepare import Prepared, PrepareError, prepare
+from shopgraph_loadtest.summary import Summary, read_jtl, summarize, write_summary
+from shopgraph_stack.topology import REPO, admin_credentials
+
+DEFAULT_TARGET = "http://127.0.0.1:4000/graphql"
+RESULTS = REPO / "jmeter" / "results"
+SLO_FILE = REPO / "jmeter" / "slo.yaml"
+SEARCH_TERMS = REPO / "jmeter" / "data" / "search-terms.csv"
+# Customers each plan needs by default: the smoke signs its own one up.
+DEFAULT_CUSTOMERS = {"smoke": 0}
+MIXED_CUSTOMERS = 200
+# Seconds left out of the summary at the start of a timed run (JMeter's own start-up).
+DEFAULT_WARMUP_S = 10
+WARMUP_S = {"smoke": 0}
+
+
+def say(message: str) -> None:
+    print(f"load: {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    try:
+        sys.exit(args.command(args))
+    except (LoadTestError, PrepareError, ValueError, OSError) as error:
+        say(f"error: {error}")
+        sys.exit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shopgraph-load", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def target_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--target",
+            default=os.environ.get("LOAD_TARGET", DEFAULT_TARGET),
+            help=f"the gateway's GraphQL URL (LOAD_TARGET; default {DEFAULT_TARGET})",
+        )
+        sub.add_argument("--customers", type=int, help="test customers to prepare")
+        sub.add_argument("--products", type=int, default=20, help="test products to prepare")
+        sub.add_argument("--no-prepare", action="store_true", help="use the prepared CSVs as is")
+        sub.add_argument("--results", type=Path, default=RESULTS, help="where runs are written")
+        sub.add_argument("--slo", type=Path, default=SLO_FILE, help="the SLO file")
+
+    run = commands.add_parser("run", help="run a plan, summarise it, apply the SLO gate")
+    target_options(run)
+    run.add_argument("--plan", default="mixed", help="a plan in jmeter/plans (smoke, mixed)")
+    run.add_argument("--threads", type=int, help="concurrent virtual users")
+    run.add_argument(
+        "--duration", type=int, help="seconds measured, after the warm-up (smoke: an upper bound)"
+    )
+    run.add_argument(
+        "--warmup", type=int, help=f"seconds run but not measured (default {DEFAULT_WARMUP_S})"
+    )
+    run.add_argument("--rampup", type=int, help="seconds to start every thread")
+    run.add_argument("--think-ms", type=int, help="pause before each request, in ms")
+    run.add_argument(
+        "--prop",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="any other plan property, e.g. login_percent=50 (repeatable; wins over the above)",
+    )
+    run.add_argument("--no-gate", action="store_true", help="summarise only")
+    run.set_defaults(command=_run)
+
+    knee = commands.add_parser("knee", help="step the mixed plan through rising thread counts")
+    target_options(knee)
+    knee.add_argument("--start-threads", type=int, default=1)
+    knee.add_argument("--max-threads", type=int, default=32)
+    knee.add_argument("--step-duration", type=int, default=25, help="seconds measured per step")
+    knee.add_argument(
+        "--warmup", type=int, default=DEFAULT_WARMUP_S, help="seconds per step run first"
+    )
+    knee.add_argument("--think-ms", type=int, default=0, help="pause before each request")
+    knee.add_argument("--all-steps", action="store_true", help="go on after the SLO breaks")
+    knee.add_argument("--label", default="", help="names the run (e.g. the gateway kind)")
+    knee.set_defaults(command=_knee)
+
+    prep = commands.add_parser("prepare", help="create the test customers and products")
+    target_options(prep)
+    prep.set_defaults(command=_prepare_only)
+
+    gate = commands.add_parser("gate", help="check a summary.json against the SLO file")
+    gate.add_argument("summary", type=Path)
+    gate.add_argument("--slo", type=Path, default=SLO_FILE)
+    gate.set_defaults(command=_gate)
+
+    summary = commands.add_parser("summarize", help="summary.json and summary.md from a .jtl")
+    summary.add_argument("jtl", type=Path)
+    summary.add_argument("--plan", default="mixed", help="the plan that wrote it")
+    summary.add_argument("--warmup", type=float, default=0, help="seconds to leave out")
+    summary.set_defaults(command=_summarize)
+    return parser
+
+
+def preflight(target: Target) -> None:
+    """The target answers GraphQL, or one line says why not (before JMeter starts)."""
+    try:
+        response = httpx.post(target.url, json={"query": "{ __typename }"}, timeout=10)
+    except httpx.HTTPError as error:
+        raise LoadTestError(
+            f"cannot reach {target.url} ({error.__class__.__name__}: {error}); "
+            "is the stack running (make run)? pass another with TARGET=/--target"
+        ) from None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    data = body.get("data") if isinstance(body, dict) else None
+    if not (isinstance(data, dict) and data.get("__typename") == "Query"):
+        raise LoadTestError(f"{target.url} answers HTTP {response.status_code}, not GraphQL")
+
+
+def _prepare(args: argparse.Namespace, target: Target, plan: str) -> Prepared:
+    customers = args.customers
+    if customers is None:
+        customers = DEFAULT_CUSTOMERS.get(plan, MIXED_CUSTOMERS)
+    work = args.results / "work" / target.slug
+    if args.no_prepare:
+        return Prepared(work / "products.csv", work / "customers.csv", 0, 0)
+    email, password = admin_credentials(os.environ)
+    say(f"preparing {args.products} products and {customers} customers at {target.url}")
+    prepared = prepare(
+        target.url,
+        work,
+        admin_email=email,
+        admin_password=password,
+        products=args.products,
+        customers=customers,
+    )
+    say(f"test data in {work}")
+    return prepared
+
+
+def _data_properties(prepared: Prepared) -> dict[str, str]:
+    return {
+        "products_csv": str(prepared.products_csv),
+        "customers_csv": str(prepared.customers_csv),
+        "search_terms_csv": str(SEARCH_TERMS),
+    }
+
+
+def _folder(results: Path, name: str) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    folder = results / f"{stamp}-{name}"
+    folder.mkdir(parents=True, exist_ok=False)
+    return folder
+
+
+def _run(args: argparse.Namespace) -> int:
+    plan = plan_file(args.plan)
+    target = Target.parse(args.target)
+    slo = None if args.no_gate else Slo.load(args.slo, plan=args.plan)
+    preflight(target)
+    ensure_installed()
+    properties = {**target.properties(), **_data_properties(_prepare(args, target, args.plan))}
+    warmup = args.warmup if args.warmup is not None else WARMUP_S.get(args.plan, DEFAULT_WARMUP_S)
+    # Timed plans measure `duration` seconds after the warm-up; the smoke's is only a bound.
+    duration = args.duration if args.duration is not None else (None if warmup == 0 else 60)
+    for name, value in [
+        ("threads", args.threads),
+        ("duration", None if duration is None else duration + warmup),
+        ("rampup", args.rampup),
+        ("think_ms", args.think_ms),
+    ]:
+        if value is not None:
+            properties[name] = str(value)
+    properties.update(_named_values(args.prop))
+    folder = _folder(args.results, args.plan)
+    say(f"running {args.plan} against {target.url}; results in {folder}")
+    jtl = run_plan(plan, folder, properties)
+    summary = summarize(read_jtl(jtl), plan=args.plan, warmup_s=warmup)
+    write_summary(summary, folder, f"{args.plan} against {target.url}")
+    print(summary.to_markdown(f"{args.plan} against {target.url}"))
+    say(f"dashboard: {folder / 'dashboard' / 'index.html'}")
+    if slo is None:
+        return 0
+    return _apply_gate(summary, slo)
+
+
+def _named_values(pairs: list[str]) -> dict[str, str]:
+    malformed = [pair for pair in pairs if "=" not in pair or pair.startswith("=")]
+    if malformed:
+        raise LoadTestError(f"--prop takes NAME=VALUE, got {malformed[0]!r}")
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
+def _apply_gate(summary: Summary, slo: Slo) -> int:
+    broken = check(summary, slo)
+    for line in broken:
+        say(f"SLO broken: {line}")
+    say("SLO gate failed" if broken else "SLO gate passed")
+    return 1 if broken else 0
+
+
+def _knee(args: argparse.Namespace) -> int:
+    plan = plan_file("mixed")
+    target = Target.parse(args.target)
+    slo = Slo.load(args.slo, plan="mixed")
+    steps = thread_steps(args.start_threads, args.max_threads)
+    preflight(target)
+    ensure_installed()
+    properties = {
+        **target.properties(),
+        **_data_properties(_prepare(args, target, "mixed")),
+        "duration": str(args.step_duration + args.warmup),
+        "rampup": "1",
+        "think_ms": str(args.think_ms),
+    }
+    folder = _folder(args.results, "knee" + (f"-{args.label}" if args.label else ""))
+    title = f"mixed plan knee{f' ({args.label})' if args.label else ''}: {target.url}"
+    say(f"stepping threads {steps}, {args.step_duration} s each; results in {folder}")
+    measured: list[Step] = []
+    for threads in steps:
+        step_folder = folder / f"threads-{threads:03d}"
+        jtl = run_plan(plan, step_folder, {**properties, "threads": str(threads)}, dashboard=False)
+        summary = summarize(read_jtl(jtl), plan="mixed", warmup_s=args.warmup)
+        write_summary(summary, step_folder, f"mixed, {threads} threads")
+        step = Step.from_summary(threads, summary)
+        measured.append(step)
+        say(
+            f"{threads} threads: {step.throughput_rps:.1f} rps, p95 {step.p95_ms:.0f} ms, "
+            f"{step.failures} failures, {step.out_of_stock} OUT_OF_STOCK"
+        )
+        if not step.within(slo.p95_ms) and not args.all_steps:
+            say(f"the SLO broke at {threads} threads; stepping stops")
+            break
+    write_report(measured, slo.p95_ms, folder, title)
+    print((folder / "knee.md").read_text())
+    say(f"chart: {folder / 'knee.png'}")
+    return 0
+
+
+def _prepare_only(args: argparse.Namespace) -> int:
+    target = Target.parse(args.target)
+    preflight(target)
+    _prepare(args, target, "mixed")
+    return 0
+
+
+def _gate(args: argparse.Namespace) -> int:
+    summary = Summary.from_json(args.summary.read_text())
+    return _apply_gate(summary, Slo.load(args.slo, plan=summary.plan))
+
+
+def _summarize(args: argparse.Namespace) -> int:
+    summary = summarize(read_jtl(args.jtl), plan=args.plan, warmup_s=args.warmup)
+    write_summary(summary, args.jtl.parent, f"{args.plan}: {args.jtl.name}")
+    print(summary.to_markdown(f"{args.plan}: {args.jtl.name}"))
+    return 0
+
+
+if __name__ == "__main__":
+    main()
