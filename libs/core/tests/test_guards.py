@@ -141,3 +141,19 @@ def test_the_gateway_token_may_come_from_a_file_and_is_never_empty(tmp_path: Pat
     assert ServiceSettings(gateway_token=SecretStr("")).effective_gateway_token is None
     with pytest.raises(ValidationError, match="GATEWAY_TOKEN_FILE cannot be read"):
         ServiceSettings(environment="production", gateway_token_file=tmp_path / "missing")
+
+
+def test_a_websocket_to_graphql_needs_the_gateway_token_too() -> None:
+    from starlette.testclient import TestClient
+    from starlette.websockets import WebSocketDisconnect
+
+    app = service_app(gateway_token=SecretStr(GATEWAY_TOKEN))
+    refused = None
+    with TestClient(app) as client:
+        try:
+            with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]):
+                pass
+        except WebSocketDisconnect as exc:
+            refused = exc
+    assert refused is not None
+    assert refused.code == 4403

@@ -77,6 +77,9 @@ def create_service_app(
         context_getter=context_getter,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         multipart_uploads_enabled=False,
+        # No subscriptions in the graph, so no WebSocket transport: it would run queries and
+        # mutations past the HTTP guards (body limit, gateway credential).
+        subscription_protocols=(),
     )
     app.include_router(graphql_router, prefix=GRAPHQL_PATH)
     app.include_router(health.router)

@@ -106,13 +106,16 @@ class GatewayOnly:
     def _allowed(self, scope: Scope) -> bool:
         if scope["path"].rstrip("/") != self.graphql_path:
             return True  # probes, metrics, JWKS and the internal API have guards of their own
-        if scope["method"] == "GET" and b"query=" not in scope.get("query_string", b""):
+        if scope.get("method") == "GET" and b"query=" not in scope.get("query_string", b""):
             return True  # the GraphiQL page (development only) runs nothing by itself
         presented = dict(scope["headers"]).get(GATEWAY_TOKEN_HEADER.encode())
         # Compared in constant time; a missing header compares against nothing and fails.
         return presented is not None and hmac.compare_digest(presented, self.expected)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and not self._allowed(scope):
+            await send({"type": "websocket.close", "code": 4403})  # before accepting: HTTP 403
+            return
         if scope["type"] == "http" and not self._allowed(scope):
             refusal = Forbidden("This subgraph answers only the gateway")
             await send_error(send, refusal, graphql=True)

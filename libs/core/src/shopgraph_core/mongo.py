@@ -43,11 +43,12 @@ from shopgraph_core.tracing import tracer
 logger = logging.getLogger("shopgraph.mongo")
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
-# Fail fast when the server is away, instead of pymongo's 30 s (selection) and 20 s
-# (connect): a request then answers UPSTREAM_UNAVAILABLE within about two seconds (see
-# `outages`), and the readiness probe, which gives up after 3 s, sees the same. Options in
-# MONGODB_URL (serverSelectionTimeoutMS=..., connectTimeoutMS=...) take precedence.
-DEFAULT_TIMEOUTS_MS = {"serverSelectionTimeoutMS": 2000, "connectTimeoutMS": 2000}
+# Fail fast when the server is away, instead of pymongo's 30 s: with no server to select, a
+# request answers UPSTREAM_UNAVAILABLE within about two seconds (see `outages`), and the
+# readiness probe, which gives up after 3 s, sees the same. The connect timeout stays
+# pymongo's (20 s): at 2 s, new connections to a busy server failed under CPU contention.
+# Options in MONGODB_URL (serverSelectionTimeoutMS=...) take precedence.
+DEFAULT_TIMEOUTS_MS = {"serverSelectionTimeoutMS": 2000}
 
 CommandEvent = CommandStartedEvent | CommandSucceededEvent | CommandFailedEvent
 CommandCallback = Callable[[CommandStartedEvent], None]

@@ -31,6 +31,7 @@ from shopgraph_core.auth import Caller
 from shopgraph_core.errors import AppError, BadUserInput, Conflict, NotFound, UpstreamUnavailable
 from shopgraph_core.pagination import check_first, decode_cursor, encode_cursor
 from shopgraph_core.sql import SqlStore
+from shopgraph_core.text import check_text
 from shopgraph_orders.metrics import ORDERS_CANCELLED, ORDERS_PLACED
 from shopgraph_orders.models import OrderItemRow, OrderRow, OrderStatus, precise_utcnow
 from shopgraph_orders.products_client import (
@@ -105,7 +106,12 @@ def check_items(items: Sequence[ItemRequest]) -> list[ItemRequest]:
 def check_idempotency_key(key: str | None) -> str | None:
     if key is None:
         return None
-    if not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+    # Checked like any stored text (not blank, no control characters), but kept exactly as
+    # sent, surrounding spaces included: a retry is recognised by the same string.
+    check_text(
+        key, field="idempotencyKey", label="idempotencyKey", max_length=MAX_IDEMPOTENCY_KEY_LENGTH
+    )
+    if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
         raise BadUserInput(
             f"idempotencyKey must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters",
             field="idempotencyKey",
