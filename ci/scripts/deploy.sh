@@ -22,13 +22,17 @@ kubectl create namespace "$NAMESPACE" --dry-run=client -o yaml | kubectl apply -
 kubectl label namespace "$NAMESPACE" --overwrite \
   pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/warn=restricted
 
+# Images: $CI_REGISTRY_IMAGE/<service>:<commit SHA>, as ci/scripts/build-image.sh pushed them.
 args=(
   upgrade --install "$RELEASE" "$CHART"
   --namespace "$NAMESPACE" --atomic --wait --timeout 10m
   --values "$VALUES_FILE"
   --set "global.imageRegistry=$CI_REGISTRY_IMAGE"
-  --set "global.imageTag=$IMAGE_TAG"
-  --set "ingress.hosts[0].host=$host"
+  --set "subgraphDefaults.image.tag=$IMAGE_TAG"
+  --set "subgraphs.users.image.repository=users"
+  --set "subgraphs.products.image.repository=products"
+  --set "subgraphs.orders.image.repository=orders"
+  --set-json "ingress.hosts=[{\"host\":\"$host\",\"paths\":[{\"path\":\"/graphql\",\"pathType\":\"Prefix\"}]}]"
 )
 # Registry credentials for private images: a docker-registry Secret the chart references.
 if [[ -n "${CI_DEPLOY_USER:-}" && -n "${CI_DEPLOY_PASSWORD:-}" ]]; then

@@ -6,6 +6,7 @@ nothing secret in the file, every script it names present.
 """
 
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +115,46 @@ def test_no_secret_values_in_the_file(pipeline: dict[str, Any]) -> None:
     for name, value in pipeline["variables"].items():
         assert not re.search(r"(?i)(password|token|secret|key)", name), name
         assert not re.fullmatch(r"[A-Za-z0-9+/=_-]{32,}", str(value)), name
+
+
+def test_every_deploy_renders_with_the_pipelines_images_and_host(pipeline: dict[str, Any]) -> None:
+    """The values files the deploy jobs name exist, and the chart renders with each of them
+    and the same overrides ci/scripts/deploy.sh passes (images from this pipeline, a host)."""
+    helm = REPO / ".local" / "bin" / "helm"
+    assert helm.exists(), "Helm is built by scripts/install-ops-tools.sh (make chart-check)"
+    files = {
+        _resolved(pipeline, job)["variables"]["VALUES_FILE"]
+        for job in _jobs(pipeline).values()
+        if "VALUES_FILE" in _resolved(pipeline, job).get("variables", {})
+    }
+    assert files == {f"k8s/helm/values/{e}.yaml" for e in ("review", "staging", "production")}
+    deploy = (REPO / "ci/scripts/deploy.sh").read_text()
+    for name in ("users", "products", "orders"):
+        assert f'"subgraphs.{name}.image.repository={name}"' in deploy
+    for values in sorted(files):
+        rendered = subprocess.run(
+            [
+                str(helm), "template", "shopgraph", str(REPO / "k8s/helm/shopgraph"),
+                "--values", str(REPO / values),
+                "--set", "global.imageRegistry=registry.example.com/shop/shopgraph",
+                "--set", "subgraphDefaults.image.tag=0123abcd",
+                "--set", "subgraphs.users.image.repository=users",
+                "--set", "subgraphs.products.image.repository=products",
+                "--set", "subgraphs.orders.image.repository=orders",
+                "--set-json", 'ingress.hosts=[{"host":"mr-1.review.example.com","paths":'
+                '[{"path":"/graphql","pathType":"Prefix"}]}]',
+            ],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert rendered.returncode == 0, f"{values}: {rendered.stderr}"
+        docs = [d for d in yaml.safe_load_all(rendered.stdout) if d]
+        images = {
+            c["image"]
+            for d in docs
+            if d["kind"] == "Deployment"
+            for c in d["spec"]["template"]["spec"]["containers"]
+        }
+        for name in ("users", "products", "orders"):
+            assert f"registry.example.com/shop/shopgraph/{name}:0123abcd" in images, values
+        (ingress,) = [d for d in docs if d["kind"] == "Ingress"]
+        assert ingress["spec"]["rules"][0]["host"] == "mr-1.review.example.com"
