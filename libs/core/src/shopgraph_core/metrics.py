@@ -102,6 +102,11 @@ class PoolGauges(Collector):
         with self._lock:
             self._pools.append((db_system, weakref.ref(owner), usage))
 
+    def unregister(self, owner: Any) -> None:
+        """A closed pool stops counting at once, not when the collector next runs."""
+        with self._lock:
+            self._pools = [p for p in self._pools if p[1]() not in (None, owner)]
+
     def collect(self) -> Iterator[GaugeMetricFamily]:
         families = {
             "in_use": GaugeMetricFamily(

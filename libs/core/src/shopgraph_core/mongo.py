@@ -230,6 +230,7 @@ class MongoStore:
         await self.database.command("ping")
 
     async def close(self) -> None:
+        POOLS.unregister(self)
         await self.client.close()
 
 

@@ -184,6 +184,7 @@ class SqlStore:
             await connection.run_sync(upgrade)
 
     async def close(self) -> None:
+        POOLS.unregister(self.engine)
         await self.engine.dispose()
 
 
