@@ -1,5 +1,5 @@
 // The repository owns its contract: the check must pass from a copy of the repo with no
-// folder around it (a user's clone has no ../shared), reading nothing outside the copy.
+// folder around it (a user's clone has no folder of ours beside it), reading nothing outside the copy.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
