@@ -19,7 +19,8 @@ def _helm() -> str:
     local = REPO / ".local" / "bin" / "helm"  # where the repository's setup builds it
     found = str(local) if local.exists() else shutil.which("helm")
     if found is None:
-        pytest.skip("no helm binary (.local/bin/helm or PATH)")
+        # Fail, not skip: make test builds Helm before the tests, so a missing one is a fault.
+        pytest.fail("no helm binary (.local/bin/helm or PATH): scripts/install-ops-tools.sh helm")
     return found
 
 

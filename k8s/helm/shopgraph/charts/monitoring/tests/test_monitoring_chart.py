@@ -31,8 +31,9 @@ def helm_binary() -> str:
         or shutil.which("helm")
     )
     if found is None:
-        pytest.skip(
-            "no helm binary (HELM_BIN, .local/bin/helm or PATH): the Helm setup installs it"
+        # Fail, not skip: make test builds Helm before the tests, so a missing one is a fault.
+        pytest.fail(
+            "no helm binary (HELM_BIN, .local/bin/helm or PATH): scripts/install-ops-tools.sh helm"
         )
     return found
 
