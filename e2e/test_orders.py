@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from shopgraph_core.testing.graphql_client import error_codes
-from shopgraph_orders.orders import order_id_for, reservation_id_for
+from shopgraph_orders.order_rules import order_id_for, reservation_id_for
 
 CREATE_PRODUCT = """
 mutation CreateProduct($i: CreateProductInput!) {

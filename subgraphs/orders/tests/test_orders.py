@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from shopgraph_core.testing.graphql_client import error_codes
-from shopgraph_orders.orders import order_id_for, reservation_id_for
+from shopgraph_orders.order_rules import order_id_for, reservation_id_for
 
 Shop = Any  # tests/conftest.py's Shop: drives products and orders
 

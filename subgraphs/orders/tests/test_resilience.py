@@ -17,7 +17,8 @@ import pytest_asyncio
 from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes, serve_in_process
 from shopgraph_orders.app import create_app
 from shopgraph_orders.models import OrderItemRow, OrderRow, OrderStatus, precise_utcnow
-from shopgraph_orders.orders import ReconcileReport, reservation_id_for
+from shopgraph_orders.order_rules import reservation_id_for
+from shopgraph_orders.reconciler import ReconcileReport
 from shopgraph_orders.settings import OrdersSettings
 
 Shop = Any  # tests/conftest.py's Shop: drives products and orders
@@ -49,12 +50,12 @@ async def impatient(settings: OrdersSettings) -> AsyncIterator[GraphQLClient]:
 
 async def reconcile_now(shop: Shop) -> ReconcileReport:
     """One reconciler pass that does not wait for orders to age."""
-    orders = shop.orders
-    grace, orders.reconcile_after = orders.reconcile_after, timedelta(0)
+    reconciler = shop.orders.reconciler
+    grace, reconciler.reconcile_after = reconciler.reconcile_after, timedelta(0)
     try:
-        report: ReconcileReport = await orders.reconcile_once()
+        report: ReconcileReport = await reconciler.reconcile_once()
     finally:
-        orders.reconcile_after = grace
+        reconciler.reconcile_after = grace
     return report
 
 

@@ -25,7 +25,9 @@ from shopgraph_core.pagination import DEFAULT_PAGE_SIZE, PageInfo
 from shopgraph_core.settings import ServiceSettings
 from shopgraph_orders.models import OrderItemRow, OrderRow
 from shopgraph_orders.models import OrderStatus as OrderStatusValue
-from shopgraph_orders.orders import ItemRequest, OrderPage, Orders, can_see, cursor_of
+from shopgraph_orders.order_queries import OrderPage, cursor_of
+from shopgraph_orders.order_rules import OrderItemRequest, can_see
+from shopgraph_orders.orders import Orders
 
 OrderStatus = strawberry.enum(OrderStatusValue, name="OrderStatus")
 Context = RequestContext[Orders]
@@ -198,7 +200,7 @@ class Mutation:
     @strawberry.mutation(description="Reserves the stock and places the order, atomically.")
     async def create_order(self, info: Info[Context, None], input: CreateOrderInput) -> Order:
         caller = info.context.require_caller()
-        items = [ItemRequest(str(item.product_id), item.quantity) for item in input.items]
+        items = [OrderItemRequest(str(item.product_id), item.quantity) for item in input.items]
         row = await info.context.state.create(caller, items, input.idempotency_key)
         return Order.from_row(row)
 
