@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes
 from shopgraph_core.tokens import TokenIssuer
 from shopgraph_users.settings import UsersSettings
-from shopgraph_users.tokens import load_or_create_dev_key
+from shopgraph_users.signing_key import load_or_create_dev_key
 
 ME = "query Me { me { id } }"
 

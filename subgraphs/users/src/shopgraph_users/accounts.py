@@ -29,7 +29,9 @@ BAD_CREDENTIALS = "Invalid email or password"
 
 
 @dataclass(frozen=True, slots=True)
-class Session:
+class IssuedToken:
+    """What sign-up and login answer: a fresh token for the user, and when it expires."""
+
     user: UserRow
     token: str
     expires_at: datetime
@@ -64,13 +66,13 @@ class Accounts:
     async def check_ready(self) -> None:
         await self.store.check_ready()
 
-    def _session(self, user: UserRow) -> Session:
+    def _issue_token(self, user: UserRow) -> IssuedToken:
         token, expires_at = self.issuer.issue(user.id, Role(user.role))
-        return Session(user, token, expires_at)
+        return IssuedToken(user, token, expires_at)
 
     async def sign_up(
         self, *, email: str, password: str, name: str, client_address: str
-    ) -> Session:
+    ) -> IssuedToken:
         email = normalise_email(email)
         check_password(password)
         # Counted whether it then succeeds or not: a CONFLICT tells that an email is taken.
@@ -90,9 +92,9 @@ class Accounts:
         except IntegrityError as exc:
             raise Conflict("Email already registered", field="email") from exc
         logger.info("user signed up", extra={"user.id": user.id})
-        return self._session(user)
+        return self._issue_token(user)
 
-    async def login(self, *, email: str, password: str, client_address: str) -> Session:
+    async def login(self, *, email: str, password: str, client_address: str) -> IssuedToken:
         email_key = email.strip().lower()
         # Before the password check: a throttled attempt costs no hashing and learns nothing.
         attempt = await self.throttle.admit_login(email_key, client_address)
@@ -107,7 +109,7 @@ class Accounts:
         if needs_rehash(user.password_hash):
             await self._set_password(user.id, password)
         LOGINS.count("success")
-        return self._session(user)
+        return self._issue_token(user)
 
     async def by_ids(self, ids: Sequence[str]) -> list[UserRow | None]:
         """One query for all `ids`, answered in their order."""

@@ -13,8 +13,8 @@ from shopgraph_core.tokens import TokenIssuer
 from shopgraph_users.accounts import Accounts
 from shopgraph_users.schema import create_schema
 from shopgraph_users.settings import UsersSettings
+from shopgraph_users.signing_key import load_key, load_or_create_dev_key
 from shopgraph_users.throttle import CLEANUP_INTERVAL_S, Throttle
-from shopgraph_users.tokens import load_key, load_or_create_dev_key
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 

@@ -9,7 +9,7 @@ from shopgraph_core.auth import Role as RoleValue
 from shopgraph_core.context import RequestContext
 from shopgraph_core.graphql import SubgraphSchema, build_schema
 from shopgraph_core.settings import ServiceSettings
-from shopgraph_users.accounts import Accounts, Session
+from shopgraph_users.accounts import Accounts, IssuedToken
 from shopgraph_users.models import UserRow
 
 Role = strawberry.enum(RoleValue, name="Role")
@@ -65,9 +65,9 @@ class AuthPayload:
     user: User
 
     @classmethod
-    def from_session(cls, session: Session) -> "AuthPayload":
-        user = User.from_row(session.user, owned_by_caller=True)
-        return cls(token=session.token, expires_at=session.expires_at, user=user)
+    def from_issued(cls, issued: IssuedToken) -> "AuthPayload":
+        user = User.from_row(issued.user, owned_by_caller=True)
+        return cls(token=issued.token, expires_at=issued.expires_at, user=user)
 
 
 @strawberry.input
@@ -105,23 +105,23 @@ class Mutation:
     @strawberry.mutation
     async def sign_up(self, info: Info[Context, None], input: SignUpInput) -> AuthPayload:
         accounts = info.context.state
-        session = await accounts.sign_up(
+        issued = await accounts.sign_up(
             email=input.email,
             password=input.password,
             name=input.name,
             client_address=accounts.throttle.client_address(info.context.request),
         )
-        return AuthPayload.from_session(session)
+        return AuthPayload.from_issued(issued)
 
     @strawberry.mutation
     async def login(self, info: Info[Context, None], input: LoginInput) -> AuthPayload:
         accounts = info.context.state
-        session = await accounts.login(
+        issued = await accounts.login(
             email=input.email,
             password=input.password,
             client_address=accounts.throttle.client_address(info.context.request),
         )
-        return AuthPayload.from_session(session)
+        return AuthPayload.from_issued(issued)
 
 
 def create_schema(settings: ServiceSettings | None = None) -> SubgraphSchema:

@@ -1,4 +1,7 @@
-"""The signing key. Only this service holds a private key; `shopgraph_core.tokens` signs."""
+"""The Ed25519 key this service signs tokens with: loaded, or generated for development.
+
+Only this service holds a private key; `shopgraph_core.tokens` signs with it.
+"""
 
 import os
 from pathlib import Path
