@@ -1,6 +1,7 @@
 """What the products service counts, beyond the requests every service counts."""
 
 from shopgraph_core.metrics import OutcomeCounter
+from shopgraph_products.models import ReleaseReason
 
 STOCK_RESERVATIONS = OutcomeCounter(
     "shopgraph_stock_reservations_total",
@@ -12,7 +13,15 @@ STOCK_RESERVATIONS = OutcomeCounter(
 )
 
 
-def count_release(reason: str | None) -> None:
-    """A reservation's stock went back: counted by why (RELEASED, EXPIRED or FAILED)."""
+# The outcome each release reason is counted under.
+RELEASE_OUTCOMES = {
+    ReleaseReason.REQUESTED: "released",
+    ReleaseReason.EXPIRED: "expired",
+    ReleaseReason.FAILED: "failed",
+}
+
+
+def count_release(reason: ReleaseReason | None) -> None:
+    """A reservation's stock went back: counted by why."""
     if reason is not None:
-        STOCK_RESERVATIONS.count(reason.lower())
+        STOCK_RESERVATIONS.count(RELEASE_OUTCOMES[reason])

@@ -40,12 +40,25 @@ class ProductDoc(Document):
         name = "products"
 
 
-class ReservationStatus(StrEnum):
+class ReservationDocStatus(StrEnum):
+    """Where a stored reservation is, work in progress included; callers see only
+    `shopgraph_core.reservation_protocol.ReservationStatus` (internal_api.py maps them)."""
+
     APPLYING = "APPLYING"  # taking the items' stock; the document is the lock
     PENDING = "PENDING"  # all stock taken; awaits confirmation until expires_at
     CONFIRMED = "CONFIRMED"  # the order stands; only an explicit release returns the stock
     RELEASING = "RELEASING"  # giving the stock back
     RELEASED = "RELEASED"  # all stock given back; final
+
+
+class ReleaseReason(StrEnum):
+    """Why a reservation's stock was given back (kept with it from RELEASING on)."""
+
+    # A caller released it (a cancelled order, a failed one). Stored as "RELEASED", as it was
+    # before this enum existed, so documents already written read the same.
+    REQUESTED = "RELEASED"
+    EXPIRED = "EXPIRED"  # PENDING past its TTL, released by the sweeper or the next request
+    FAILED = "FAILED"  # could not be applied: rolled back, then forgotten so the id is free
 
 
 class ReservationItem(BaseModel):
@@ -63,7 +76,7 @@ class ReservationItem(BaseModel):
 class ReservationDoc(Document):
     # The caller's reservation id: the unique _id makes the document its own lock.
     id: str  # type: ignore[assignment]
-    status: ReservationStatus
+    status: ReservationDocStatus
     items: list[ReservationItem]
     created_at: datetime
     updated_at: datetime
@@ -72,8 +85,8 @@ class ReservationDoc(Document):
     expires_at: datetime
     # Product documents may still hold marks of this reservation (cleared when it settles).
     marks: bool = True
-    # Why it was released: RELEASED (asked for), EXPIRED, FAILED (could not be applied).
-    release_reason: str | None = None
+    # Why it was released; None until it is.
+    release_reason: ReleaseReason | None = None
 
     class Settings:
         name = "reservations"

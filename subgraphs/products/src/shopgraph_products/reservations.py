@@ -50,6 +50,7 @@ from typing import Any
 
 from bson import ObjectId
 from pymongo import ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from shopgraph_core.errors import AppError, BadUserInput, Conflict, NotFound, OutOfStock
@@ -58,59 +59,32 @@ from shopgraph_products.metrics import STOCK_RESERVATIONS, count_release
 from shopgraph_products.models import (
     MAX_STOCK,
     ProductDoc,
+    ReleaseReason,
     ReservationDoc,
+    ReservationDocStatus,
     ReservationItem,
-    ReservationStatus,
     utcnow,
 )
 from shopgraph_products.stock_gate import StockGate, StockShort
 
 logger = logging.getLogger("shopgraph.products.reservations")
 
-Status = ReservationStatus
+# A document as pymongo reads and writes it; ReservationDoc and ProductDoc are their models.
+RawDoc = dict[str, Any]
 POLL_INTERVAL_S = 0.02
-FAILED, EXPIRED, RELEASED = "FAILED", "EXPIRED", "RELEASED"  # why a reservation was released
 SWEEP_BATCH = 100
 TAKE_ATTEMPTS = 3  # per item, when the stock changed between a take and the look why
-# What callers see: the work-in-progress states are not theirs to know.
-PUBLIC_STATUS = {
-    Status.PENDING: "PENDING",
-    Status.CONFIRMED: "CONFIRMED",
-    Status.RELEASING: "RELEASED",  # on its way, exactly once, whoever finishes it
-    Status.RELEASED: "RELEASED",
-}
 
 
 @dataclass(frozen=True, slots=True)
-class ItemRequest:
+class ReservationItemRequest:
+    """One item a reservation asks for: a product (an id as sent) and how many of it."""
+
     product_id: str
     quantity: int
 
 
-@dataclass(frozen=True, slots=True)
-class ReservationView:
-    reservation_id: str
-    status: str
-    items: list[dict[str, Any]]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"reservationId": self.reservation_id, "status": self.status, "items": self.items}
-
-
-def _view(doc: ReservationDoc) -> ReservationView:
-    items = [
-        {
-            "productId": str(item.product_id),
-            "quantity": item.quantity,
-            "unitPrice": item.unit_price,
-            "currency": item.currency,
-        }
-        for item in doc.items
-    ]
-    return ReservationView(doc.id, PUBLIC_STATUS.get(doc.status, doc.status.value), items)
-
-
-def _parse(raw: dict[str, Any]) -> ReservationDoc:
+def _parse(raw: RawDoc) -> ReservationDoc:
     doc: ReservationDoc = ReservationDoc.model_validate(raw)
     return doc
 
@@ -124,7 +98,7 @@ def _later(now: datetime, delta: timedelta) -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
-def _out_of_stock(product: dict[str, Any], stock: int, quantity: int) -> OutOfStock:
+def _out_of_stock(product: RawDoc, stock: int, quantity: int) -> OutOfStock:
     STOCK_RESERVATIONS.count("out_of_stock")
     return OutOfStock(
         f"Only {stock} of {product['name']!r} left, {quantity} asked for",
@@ -149,28 +123,31 @@ class Reservations:
         self.gate = StockGate()
 
     @property
-    def _reservations(self) -> Any:
+    def _reservations(self) -> AsyncCollection[RawDoc]:
         return ReservationDoc.get_pymongo_collection()
 
     @property
-    def _products(self) -> Any:
+    def _products(self) -> AsyncCollection[RawDoc]:
         return ProductDoc.get_pymongo_collection()
 
     # ---- the API -------------------------------------------------------------------------
 
-    async def reserve(self, reservation_id: str, items: Sequence[ItemRequest]) -> ReservationView:
+    async def reserve(
+        self, reservation_id: str, items: Sequence[ReservationItemRequest]
+    ) -> ReservationDoc:
         wanted = self._check_items(items)
         deadline = asyncio.get_running_loop().time() + self.wait.total_seconds()
         while True:
             if await ReservationDoc.get(reservation_id) is None:
                 try:
-                    return _view(await self._reserve_anew(reservation_id, wanted, deadline))
+                    return await self._reserve_anew(reservation_id, wanted, deadline)
                 except DuplicateKeyError:
                     pass  # a request with the same id got there first: its outcome is ours
             existing = await self._settled(reservation_id, deadline)
             if existing is None:  # a failed attempt that was just forgotten: try again
                 continue
-            if existing.release_reason == FAILED:  # being forgotten: wait, then try again
+            if existing.release_reason is ReleaseReason.FAILED:
+                # Being forgotten: wait, then try again.
                 if asyncio.get_running_loop().time() >= deadline:
                     raise Conflict(
                         "The reservation is still being rolled back; retry",
@@ -183,31 +160,35 @@ class Reservations:
                     "This reservation id was already used for other items",
                     reservationId=reservation_id,
                 )
-            return _view(existing)
+            return existing
 
-    async def confirm(self, reservation_id: str) -> ReservationView:
+    async def confirm(self, reservation_id: str) -> ReservationDoc:
         deadline = asyncio.get_running_loop().time() + self.wait.total_seconds()
         while True:
             doc = await self._settled(reservation_id, deadline)
             if doc is None:
                 raise NotFound("Reservation not found", reservationId=reservation_id)
-            if doc.status is Status.CONFIRMED:
-                return _view(doc)
-            if doc.status is not Status.PENDING:
+            if doc.status is ReservationDocStatus.CONFIRMED:
+                return doc
+            if doc.status is not ReservationDocStatus.PENDING:
                 raise Conflict(
                     "The reservation was released (expired or cancelled)",
                     reservationId=reservation_id,
                 )
             now = utcnow()
             raw = await self._reservations.find_one_and_update(
-                {"_id": reservation_id, "status": Status.PENDING, "expires_at": {"$gt": now}},
-                {"$set": {"status": Status.CONFIRMED, "updated_at": now}},
+                {
+                    "_id": reservation_id,
+                    "status": ReservationDocStatus.PENDING,
+                    "expires_at": {"$gt": now},
+                },
+                {"$set": {"status": ReservationDocStatus.CONFIRMED, "updated_at": now}},
                 return_document=ReturnDocument.AFTER,
             )
             if raw is not None:
                 logger.info("reservation confirmed", extra={"reservation.id": reservation_id})
                 STOCK_RESERVATIONS.count("confirmed")
-                return _view(_parse(raw))
+                return _parse(raw)
             # It expired or changed under us: look again.
 
     async def release(self, reservation_id: str) -> None:
@@ -215,25 +196,25 @@ class Reservations:
         deadline = asyncio.get_running_loop().time() + self.wait.total_seconds()
         while True:
             doc = await self._settled(reservation_id, deadline)
-            if doc is None or doc.status is Status.RELEASED:
+            if doc is None or doc.status is ReservationDocStatus.RELEASED:
                 return
-            if doc.status is Status.RELEASING:
+            if doc.status is ReservationDocStatus.RELEASING:
                 # Someone else is giving it back; wait for them so the caller reads the stock.
                 if asyncio.get_running_loop().time() >= deadline:
                     return
                 await asyncio.sleep(POLL_INTERVAL_S)
                 continue
-            claimed = await self._claim(doc, reason=RELEASED)
+            claimed = await self._claim(doc, reason=ReleaseReason.REQUESTED)
             if claimed is not None:
                 await self._give_back(claimed)
                 return
 
-    async def get(self, reservation_id: str) -> ReservationView:
+    async def get(self, reservation_id: str) -> ReservationDoc:
         deadline = asyncio.get_running_loop().time() + self.wait.total_seconds()
         doc = await self._settled(reservation_id, deadline)
         if doc is None:
             raise NotFound("Reservation not found", reservationId=reservation_id)
-        return _view(doc)
+        return doc
 
     async def sweep(self) -> int:
         """Release what expired, finish what a dead worker left, and clear settled marks;
@@ -241,7 +222,13 @@ class Reservations:
         now = utcnow()
         stale = ReservationDoc.find(
             {
-                "status": {"$in": [Status.APPLYING, Status.PENDING, Status.RELEASING]},
+                "status": {
+                    "$in": [
+                        ReservationDocStatus.APPLYING,
+                        ReservationDocStatus.PENDING,
+                        ReservationDocStatus.RELEASING,
+                    ]
+                },
                 "expires_at": {"$lte": now},
             }
         ).limit(SWEEP_BATCH)
@@ -252,8 +239,14 @@ class Reservations:
         settled = ReservationDoc.find(
             {
                 "marks": True,
-                "status": {"$in": [Status.PENDING, Status.CONFIRMED, Status.RELEASED]},
-                "release_reason": {"$ne": FAILED},
+                "status": {
+                    "$in": [
+                        ReservationDocStatus.PENDING,
+                        ReservationDocStatus.CONFIRMED,
+                        ReservationDocStatus.RELEASED,
+                    ]
+                },
+                "release_reason": {"$ne": ReleaseReason.FAILED},
             }
         ).limit(SWEEP_BATCH)
         await self._clear_marks(await settled.to_list())
@@ -262,8 +255,8 @@ class Reservations:
         forgotten = ReservationDoc.find(
             {
                 "marks": True,
-                "status": Status.RELEASED,
-                "release_reason": FAILED,
+                "status": ReservationDocStatus.RELEASED,
+                "release_reason": ReleaseReason.FAILED,
                 "updated_at": {"$lte": now - self.lease},
             }
         ).limit(SWEEP_BATCH)
@@ -274,7 +267,7 @@ class Reservations:
     # ---- the steps -----------------------------------------------------------------------
 
     @staticmethod
-    def _check_items(items: Sequence[ItemRequest]) -> list[tuple[ObjectId, int]]:
+    def _check_items(items: Sequence[ReservationItemRequest]) -> list[tuple[ObjectId, int]]:
         if not items:
             raise BadUserInput("A reservation needs at least one item", field="items")
         wanted: list[tuple[ObjectId, int]] = []
@@ -293,7 +286,7 @@ class Reservations:
             wanted.append((oid, item.quantity))
         return wanted
 
-    async def _read_products(self, ids: Sequence[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+    async def _read_products(self, ids: Sequence[ObjectId]) -> dict[ObjectId, RawDoc]:
         found = await self._products.find(
             {"_id": {"$in": list(ids)}}, {"stock_marks": False}
         ).to_list()
@@ -320,7 +313,7 @@ class Reservations:
                 now = utcnow()
                 doc = ReservationDoc(
                     id=reservation_id,
-                    status=Status.APPLYING,
+                    status=ReservationDocStatus.APPLYING,
                     items=[
                         ReservationItem(
                             product_id=oid,
@@ -352,7 +345,7 @@ class Reservations:
         if failure is None:
             now = utcnow()
             changes: dict[str, Any] = {
-                "status": Status.PENDING,
+                "status": ReservationDocStatus.PENDING,
                 "expires_at": _later(now, self.ttl),
                 "updated_at": now,
             }
@@ -361,7 +354,7 @@ class Reservations:
                 changes[f"items.{index}.unit_price"] = item.unit_price
                 changes[f"items.{index}.currency"] = item.currency
             raw = await self._reservations.find_one_and_update(
-                {"_id": doc.id, "status": Status.APPLYING, "expires_at": lease_ends},
+                {"_id": doc.id, "status": ReservationDocStatus.APPLYING, "expires_at": lease_ends},
                 {"$set": changes},
                 return_document=ReturnDocument.AFTER,
             )
@@ -375,10 +368,10 @@ class Reservations:
         if taken == 0:
             # Nothing to give back and no mark left anywhere: dropping the lock forgets it.
             await self._reservations.delete_one(
-                {"_id": doc.id, "status": Status.APPLYING, "expires_at": lease_ends}
+                {"_id": doc.id, "status": ReservationDocStatus.APPLYING, "expires_at": lease_ends}
             )
             raise failure
-        claimed = await self._claim(doc, reason=FAILED, expires_at=lease_ends)
+        claimed = await self._claim(doc, reason=ReleaseReason.FAILED, expires_at=lease_ends)
         if claimed is not None:
             for index, item in enumerate(claimed.items):
                 # What we know for sure spares the generic recovery its reads and blocks.
@@ -415,7 +408,11 @@ class Reservations:
                 # The admin counted the stock since we read it: take from the new count, and
                 # say so in the lock first, so whoever finishes this knows where it came from.
                 written = await self._reservations.update_one(
-                    {"_id": doc.id, "status": Status.APPLYING, "expires_at": doc.expires_at},
+                    {
+                        "_id": doc.id,
+                        "status": ReservationDocStatus.APPLYING,
+                        "expires_at": doc.expires_at,
+                    },
                     {"$set": {f"items.{index}.stock_epoch": why.stock_epoch}},
                 )
                 if written.matched_count == 0:
@@ -439,7 +436,11 @@ class Reservations:
     async def _take_over(self, doc: ReservationDoc) -> bool:
         """Release a lapsed reservation: expired PENDING, or APPLYING/RELEASING left by a
         worker whose lease ran out. False when someone else got to it first."""
-        reasons = {Status.PENDING: EXPIRED, Status.APPLYING: FAILED}
+        # RELEASING keeps the reason it was claimed with.
+        reasons = {
+            ReservationDocStatus.PENDING: ReleaseReason.EXPIRED,
+            ReservationDocStatus.APPLYING: ReleaseReason.FAILED,
+        }
         claimed = await self._claim(doc, reason=reasons.get(doc.status), expires_at=doc.expires_at)
         if claimed is None:
             return False
@@ -447,7 +448,11 @@ class Reservations:
         return True
 
     async def _claim(
-        self, doc: ReservationDoc, *, reason: str | None, expires_at: datetime | None = None
+        self,
+        doc: ReservationDoc,
+        *,
+        reason: ReleaseReason | None,
+        expires_at: datetime | None = None,
     ) -> ReservationDoc | None:
         """Become the one who releases `doc` (compare-and-set on its status); None: lost."""
         now = utcnow()
@@ -455,7 +460,7 @@ class Reservations:
         if expires_at is not None:
             condition["expires_at"] = expires_at
         changes: dict[str, Any] = {
-            "status": Status.RELEASING,
+            "status": ReservationDocStatus.RELEASING,
             "expires_at": _later(now, self.lease),
             "updated_at": now,
             "marks": True,
@@ -490,17 +495,17 @@ class Reservations:
             if applied:
                 await self._return_stock(doc.id, item)
         now = utcnow()
-        changes: dict[str, Any] = {"status": Status.RELEASED, "updated_at": now}
+        changes: dict[str, Any] = {"status": ReservationDocStatus.RELEASED, "updated_at": now}
         for index in range(len(doc.items)):
             changes[f"items.{index}.returned"] = True
         raw = await self._reservations.find_one_and_update(
-            {"_id": doc.id, "status": Status.RELEASING},
+            {"_id": doc.id, "status": ReservationDocStatus.RELEASING},
             {"$set": changes},
             return_document=ReturnDocument.AFTER,
         )
         if raw is not None:
             count_release(doc.release_reason)
-            if doc.release_reason == FAILED:
+            if doc.release_reason is ReleaseReason.FAILED:
                 await self._forget(_parse(raw))
         logger.info(
             "stock released",
@@ -541,7 +546,9 @@ class Reservations:
             {"_id": {"$in": [item.product_id for item in doc.items]}},
             {"$pullAll": {"stock_marks": list(_marks(doc.id))}},
         )
-        await self._reservations.delete_one({"_id": doc.id, "status": Status.RELEASED})
+        await self._reservations.delete_one(
+            {"_id": doc.id, "status": ReservationDocStatus.RELEASED}
+        )
 
     async def _clear_marks(self, docs: Sequence[ReservationDoc]) -> None:
         """Remove the marks of settled reservations from their products, all in one update.
@@ -556,16 +563,20 @@ class Reservations:
         product_ids: set[ObjectId] = set()
         for doc in docs:
             take, block, give = _marks(doc.id)
-            marks += [take, block, give] if doc.status is Status.RELEASED else [take, block]
+            marks += (
+                [take, block, give]
+                if doc.status is ReservationDocStatus.RELEASED
+                else [take, block]
+            )
             product_ids.update(item.product_id for item in doc.items)
         await self._products.update_many(
             {"_id": {"$in": list(product_ids)}}, {"$pullAll": {"stock_marks": marks}}
         )
-        released = [doc.id for doc in docs if doc.status is Status.RELEASED]
-        still_open = [doc.id for doc in docs if doc.status is not Status.RELEASED]
+        released = [doc.id for doc in docs if doc.status is ReservationDocStatus.RELEASED]
+        still_open = [doc.id for doc in docs if doc.status is not ReservationDocStatus.RELEASED]
         for ids, statuses in (
-            (still_open, [Status.PENDING, Status.CONFIRMED]),
-            (released, [Status.RELEASED]),
+            (still_open, [ReservationDocStatus.PENDING, ReservationDocStatus.CONFIRMED]),
+            (released, [ReservationDocStatus.RELEASED]),
         ):
             if ids:
                 await self._reservations.update_many(
@@ -581,7 +592,7 @@ class Reservations:
                 return None
             now = utcnow()
             lapsed = doc.expires_at <= now
-            if doc.status is Status.APPLYING and not lapsed:
+            if doc.status is ReservationDocStatus.APPLYING and not lapsed:
                 if loop.time() >= deadline:
                     raise Conflict(
                         "The reservation is still being applied; retry",
@@ -589,7 +600,11 @@ class Reservations:
                     )
                 await asyncio.sleep(POLL_INTERVAL_S)
                 continue
-            if lapsed and doc.status in (Status.APPLYING, Status.PENDING, Status.RELEASING):
+            if lapsed and doc.status in (
+                ReservationDocStatus.APPLYING,
+                ReservationDocStatus.PENDING,
+                ReservationDocStatus.RELEASING,
+            ):
                 # Expired, or its worker died: release it here rather than wait for the sweeper.
                 await self._take_over(doc)
                 continue
