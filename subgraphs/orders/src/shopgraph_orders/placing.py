@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shopgraph_core.auth import Caller
 from shopgraph_core.errors import AppError, Conflict, NotFound, UpstreamUnavailable
+from shopgraph_core.reservation_protocol import ReservationStatus
 from shopgraph_core.sql import SqlStore
 from shopgraph_orders.metrics import ORDERS_PLACED
 from shopgraph_orders.models import OrderItemRow, OrderRow, OrderStatus, precise_utcnow
@@ -39,12 +40,7 @@ from shopgraph_orders.order_rules import (
     request_fingerprint,
     reservation_id_for,
 )
-from shopgraph_orders.products_client import (
-    ProductsClient,
-    ProductsClientError,
-    Reservation,
-    ReservationStatus,
-)
+from shopgraph_orders.products_client import ProductsClient, ProductsClientError, Reservation
 
 logger = logging.getLogger("shopgraph.orders")
 

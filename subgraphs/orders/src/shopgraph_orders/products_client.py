@@ -16,14 +16,13 @@ import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import quote
 
 import httpx
 from opentelemetry import propagate
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import SecretStr, ValidationError
 
 from shopgraph_core.errors import (
     BadUserInput,
@@ -34,6 +33,12 @@ from shopgraph_core.errors import (
 )
 from shopgraph_core.internal import SERVICE_TOKEN_HEADER
 from shopgraph_core.metrics import measured_transport
+from shopgraph_core.reservation_protocol import (
+    ReservationBody,
+    ReservationStatus,
+    ReserveBody,
+    ReserveItemBody,
+)
 
 logger = logging.getLogger("shopgraph.orders.products")
 
@@ -45,14 +50,10 @@ class ProductsClientError(RuntimeError):
     """Products answered in a way that is our bug or our misconfiguration (e.g. a 401)."""
 
 
-class ReservationStatus(StrEnum):
-    PENDING = "PENDING"
-    CONFIRMED = "CONFIRMED"
-    RELEASED = "RELEASED"
-
-
 @dataclass(frozen=True, slots=True)
 class ReservedItem:
+    """An item products holds for an order, at the price it charged."""
+
     product_id: str
     quantity: int
     unit_price: int
@@ -66,19 +67,13 @@ class Reservation:
     items: tuple[ReservedItem, ...]
 
 
-class _ItemBody(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    product_id: str = Field(alias="productId")
-    quantity: int
-    unit_price: int = Field(alias="unitPrice")
-    currency: str
-
-
-class _ReservationBody(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    reservation_id: str = Field(alias="reservationId")
-    status: ReservationStatus
-    items: list[_ItemBody] = []
+def _reservation_from(body: ReservationBody) -> Reservation:
+    items = []
+    for item in body.items:
+        if item.unit_price is None or item.currency is None:
+            raise ProductsClientError("products answered a reservation item without a price")
+        items.append(ReservedItem(item.product_id, item.quantity, item.unit_price, item.currency))
+    return Reservation(body.reservation_id, body.status, tuple(items))
 
 
 def _error_from(response: httpx.Response) -> Exception:
@@ -141,23 +136,16 @@ class ProductsClient:
     async def reserve(self, reservation_id: str, items: Sequence[tuple[str, int]]) -> Reservation:
         """Hold `quantity` of each product under `reservation_id`; the same id again
         returns the same reservation and holds nothing more."""
-        body = {
-            "reservationId": reservation_id,
-            "items": [{"productId": p, "quantity": q} for p, q in items],
-        }
-        response = await self._call("POST", "reservations", body)
+        body = ReserveBody(
+            reservationId=reservation_id,
+            items=[ReserveItemBody(productId=p, quantity=q) for p, q in items],
+        )
+        response = await self._call("POST", "reservations", body.model_dump(by_alias=True))
         try:
-            parsed = _ReservationBody.model_validate(response.json())
+            parsed = ReservationBody.model_validate(response.json())
         except (ValueError, ValidationError) as exc:
             raise ProductsClientError("products answered a malformed reservation") from exc
-        return Reservation(
-            reservation_id=parsed.reservation_id,
-            status=parsed.status,
-            items=tuple(
-                ReservedItem(i.product_id, i.quantity, i.unit_price, i.currency)
-                for i in parsed.items
-            ),
-        )
+        return _reservation_from(parsed)
 
     async def confirm(self, reservation_id: str) -> None:
         """Keep the stock for good. CONFLICT when the reservation expired or was released."""
