@@ -62,7 +62,7 @@ class OrderRow(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(64))
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    # sha256 of the request's items (orders.request_fingerprint): a key reused for other
+    # sha256 of the request's items (order_rules.request_fingerprint): a key reused for other
     # items is refused. None for orders stored before revision 0002.
     request_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
     status: Mapped[str] = mapped_column(String(16))
