@@ -28,7 +28,7 @@ def one_products_call_s(orders: OrdersSettings) -> float:
     """The longest one reservation call may take, every retry and backoff included."""
     attempts = orders.products_retries + 1
     per_attempt = orders.products_connect_timeout_s + orders.products_timeout_s
-    backoff = orders.products_retry_backoff_s * (2**orders.products_retries - 1) * MAX_JITTER
+    backoff = orders.products_retry_backoff_s * (2.0**orders.products_retries - 1) * MAX_JITTER
     return attempts * per_attempt + backoff
 
 
@@ -48,9 +48,12 @@ def timing_problem(orders: OrdersSettings, products: ProductsSettings) -> str | 
 
 
 def settings_from(env: Mapping[str, str]) -> tuple[OrdersSettings, ProductsSettings]:
-    """Both services' timing settings from an environment (the rest stays at its default)."""
-    orders = OrdersSettings(**{k.lower(): env[k] for k in ORDERS_TIMINGS if k in env})
-    products = ProductsSettings(**{k.lower(): env[k] for k in PRODUCTS_TIMINGS if k in env})
+    """Both services' timing settings from an environment; the rest, and whatever `env` leaves
+    out, at the class defaults (model_validate reads no process environment)."""
+    orders = OrdersSettings.model_validate({k.lower(): env[k] for k in ORDERS_TIMINGS if k in env})
+    products = ProductsSettings.model_validate(
+        {k.lower(): env[k] for k in PRODUCTS_TIMINGS if k in env}
+    )
     return orders, products
 
 
