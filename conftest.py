@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from shopgraph_core.testing.servers import mariadb_server, mongo_server
 from shopgraph_logpipeline.testing import opensearch_node
+from shopgraph_testing.servers import mariadb_server, mongo_server
 
 
 @pytest.fixture(scope="session")
