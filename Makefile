@@ -44,7 +44,7 @@ schema: setup  ## export every subgraph's SDL and compose schema.graphql
 bench:  ## benchmarks, printed as ratios against a baseline measured in the same run
 	scripts/setup.sh --test && uv run --frozen python -m benchmarks $(BENCH_ARGS)
 
-router:  ## build the real Apollo Router from crates.io (about an hour on 2 cores)
+router:  ## build the real Apollo Router from crates.io (38 min cold on 2 cores: docs/router.md)
 	scripts/install-router.sh
 
 
