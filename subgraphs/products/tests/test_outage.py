@@ -16,6 +16,7 @@ CREATE = """
 mutation C($input: CreateProductInput!) { createProduct(input: $input) { id } }"""
 
 
+@pytest.mark.servers  # starts a FerretDB of its own, to stop it
 async def test_a_mongodb_outage_is_upstream_unavailable(
     tokens: TestTokens, caplog: pytest.LogCaptureFixture
 ) -> None:
