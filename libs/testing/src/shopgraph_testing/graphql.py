@@ -46,8 +46,8 @@ def decode_answer(response: httpx.Response) -> Answer:
     return answer
 
 
-def error_codes(answer: Answer) -> list[str]:
-    """Each error's `extensions.code`, in order."""
+def error_codes(answer: Answer) -> list[str | None]:
+    """Each error's `extensions.code`, in order (None where an error has none)."""
     return [e.get("extensions", {}).get("code") for e in answer.get("errors") or []]
 
 
