@@ -1,44 +1,19 @@
-"""The one GraphQL client: what it sends, over a real HTTP server in a thread."""
+"""The one GraphQL client: what it sends, to a real HTTP server."""
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
 from shopgraph_testing.graphql import BlockingGraphQLClient, data_of, encode_request, error_codes
-
-Seen = list[tuple[str, dict[str, str], bytes]]
+from shopgraph_testing.json_server import JsonServer, json_server
 
 
 @pytest.fixture
-def echo_server() -> Iterator[tuple[str, Seen]]:
-    """Records each request and answers {"data": {"ok": true}}."""
-    seen: Seen = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["content-length"]))
-            seen.append((self.path, dict(self.headers.items()), body))
-            answer = b'{"data": {"ok": true}}'
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass  # no access log lines among the tests' output
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+def graphql_server() -> Iterator[JsonServer]:
+    with json_server(lambda _: (200, {"data": {"ok": True}})) as server:
+        yield server
 
 
 def test_a_lone_surrogate_can_be_sent_as_json_escapes() -> None:
@@ -59,16 +34,15 @@ def test_the_token_becomes_the_authorization_header() -> None:
     }
 
 
-def test_the_blocking_client_posts_to_graphql(echo_server: tuple[str, Seen]) -> None:
-    url, seen = echo_server
-    with httpx.Client(base_url=url) as http:
+def test_the_blocking_client_posts_to_graphql(graphql_server: JsonServer) -> None:
+    with httpx.Client(base_url=graphql_server.url) as http:
         answer = BlockingGraphQLClient(http).execute("{ ok }", token="t")
 
     assert answer == {"data": {"ok": True}}
-    path, headers, body = seen[0]
-    assert path == "/graphql"
-    assert headers["Authorization"] == "Bearer t"
-    assert json.loads(body) == {"query": "{ ok }", "variables": {}}
+    (request,) = graphql_server.received
+    assert (request.method, request.path) == ("POST", "/graphql")
+    assert request.headers["authorization"] == "Bearer t"
+    assert json.loads(request.body) == {"query": "{ ok }", "variables": {}}
 
 
 def test_errors_and_data() -> None:
