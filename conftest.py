@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from shopgraph_logpipeline.testing import opensearch_node
+from shopgraph_testing.opensearch import opensearch_node
 from shopgraph_testing.servers import mariadb_server, mongo_server
 
 # Fixtures that start a server (or the whole stack) for the run.

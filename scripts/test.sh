@@ -36,7 +36,7 @@ if ! $everything; then
   step "tools the selected tests may use (Helm, psa-check, JMeter, OpenSearch: built once)"
   scripts/install-ops-tools.sh
   tools/jmeter/install.sh
-  uv run --frozen python -c "from shopgraph_logpipeline.testing import build_opensearch; build_opensearch()"
+  uv run --frozen python -c "from shopgraph_testing.opensearch import build_opensearch; build_opensearch()"
   step "python tests: pytest $*"
   uv run --frozen pytest "$@"
   exit
@@ -60,7 +60,7 @@ step "the GitLab pipeline: GitLab's CI schema, shellcheck, gitlab-ci-local list 
 ci/local.sh check
 
 step "OpenSearch 2.19 for the log-pipeline tests (Maven Central, built once into tools/opensearch/target)"
-uv run --frozen python -c "from shopgraph_logpipeline.testing import build_opensearch; build_opensearch()"
+uv run --frozen python -c "from shopgraph_testing.opensearch import build_opensearch; build_opensearch()"
 
 step "monitoring: promtool config, rules and rule tests; dashboards fresh and valid"
 scripts/monitoring-check.sh

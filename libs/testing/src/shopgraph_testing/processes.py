@@ -44,12 +44,14 @@ def port_open(port: int, host: str = "127.0.0.1") -> Probe:
     return probe
 
 
-def http_ok(url: str, accept: Callable[[httpx.Response], bool] | None = None) -> Probe:
+def http_ok(
+    url: str, accept: Callable[[httpx.Response], bool] | None = None, timeout_s: float = 1.0
+) -> Probe:
     """Ready once the URL answers 200 (and `accept` likes the answer, when given)."""
 
     def probe() -> bool:
-        with contextlib.suppress(httpx.HTTPError, ValueError):
-            response = httpx.get(url, timeout=1.0)
+        with contextlib.suppress(httpx.HTTPError, ValueError, KeyError):
+            response = httpx.get(url, timeout=timeout_s)
             return response.status_code == 200 and (accept is None or accept(response))
         return False
 
