@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from shopgraph_stack.topology import REPO
+from shopgraph_testing.drivers.gateway import Gateway
 
 DASHBOARDS = sorted((REPO / "grafana" / "dashboards").glob("*.json"))
 RULE_FILES = sorted((REPO / "prometheus" / "rules").glob("*.yml"))
@@ -42,7 +43,7 @@ CANCEL_ORDER = "mutation CancelOrder($id: ID!) { cancelOrder(id: $id) { id statu
 ME = "query Me { me { id email } }"
 
 
-def shop_traffic(gateway: Any, product_id: str) -> None:
+def shop_traffic(gateway: Gateway, product_id: str) -> None:
     """One round of what customers do: sign up, log in (and fail to), browse, order, cancel."""
     email = f"mon-{uuid.uuid4().hex[:10]}@example.com"
     password = "monitoring password"
@@ -123,14 +124,14 @@ def rules() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def prometheus(gateway: Any) -> Prometheus:
+def prometheus(gateway: Gateway) -> Prometheus:
     """The stack's Prometheus, once traffic has gone through and been scraped."""
     if not any(c.name == "prometheus" for c in gateway.topology.components()):
         pytest.fail("no Prometheus in the stack: scripts/setup.sh --test installs it")
     return traffic_then_scraped(gateway)
 
 
-def traffic_then_scraped(gateway: Any) -> Prometheus:
+def traffic_then_scraped(gateway: Gateway) -> Prometheus:
     product = gateway.execute(
         CREATE_PRODUCT,
         {

@@ -2,13 +2,13 @@
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from bson import ObjectId
 
-from shopgraph_core.testing.graphql_client import GraphQLClient
 from shopgraph_products.metrics import RELEASE_OUTCOMES
 from shopgraph_products.models import ReleaseReason
+from shopgraph_testing.drivers.products import ProductsShop, service_of
+from shopgraph_testing.graphql import GraphQLClient
 
 
 def test_each_reason_is_counted_under_the_label_it_had() -> None:
@@ -17,11 +17,10 @@ def test_each_reason_is_counted_under_the_label_it_had() -> None:
 
 
 async def test_a_reservation_released_before_the_enum_still_reads(
-    client: GraphQLClient, shop: Any
+    client: GraphQLClient, shop: ProductsShop
 ) -> None:
     product = await shop.create(stock=5)
-    assert client.app is not None
-    db = client.app.state.service.store.database
+    db = service_of(client).store.database
     reservation_id = f"order-{uuid.uuid4().hex}"
     now = datetime.now(UTC).replace(microsecond=0)
     # As an earlier version wrote it: the reason a string, "RELEASED" like the status.

@@ -5,7 +5,7 @@ pipeline meets the smallest line that exercises it, through OpenSearch's _simula
 """
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -15,7 +15,7 @@ from shopgraph_logpipeline.assets import ELASTICSEARCH_DIR, load_json
 from shopgraph_logpipeline.cli import main
 from shopgraph_logpipeline.search_setup import Flavor, apply, detect_flavor, plan
 
-ECS_LINE = {
+ECS_LINE: dict[str, Any] = {
     "@timestamp": "2026-12-02T04:21:13.486Z",
     "log.level": "WARNING",
     "message": "POST /graphql 200",
@@ -122,7 +122,9 @@ def test_an_already_parsed_line_from_the_tcp_input_is_expanded(search: httpx.Cli
     ],
     ids=["cri", "docker-json"],
 )
-def test_a_container_wrapped_line_is_unwrapped(search: httpx.Client, wrap: Any) -> None:
+def test_a_container_wrapped_line_is_unwrapped(
+    search: httpx.Client, wrap: Callable[[str], str]
+) -> None:
     event = filebeat_event(wrap(json.dumps(ECS_LINE)), kubernetes={"container": {"name": "x"}})
     doc = simulate(search, event)
     assert doc["stream"] == "stdout"
