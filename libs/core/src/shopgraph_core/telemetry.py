@@ -15,7 +15,7 @@ from shopgraph_core.metrics import (
     HTTP_REQUESTS,
     OperationNameLabels,
 )
-from shopgraph_core.tracing import tracer
+from shopgraph_core.tracing import record_error_code, tracer
 
 access_logger = logging.getLogger("shopgraph.access")
 
@@ -101,6 +101,8 @@ class RequestTelemetryMiddleware:
             span.update_name(f"{operation.type} {operation.name or 'anonymous'}")
             span.set_attribute("graphql.operation.name", operation.name or "")
             span.set_attribute("graphql.operation.type", operation.type)
+            if operation.outcome != "ok":
+                record_error_code(span, operation.outcome)
             fields["graphql.operation.name"] = operation.name or ""
             fields["graphql.operation.type"] = operation.type
             fields["graphql.outcome"] = operation.outcome
@@ -108,5 +110,10 @@ class RequestTelemetryMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
             HTTP_REQUESTS.labels(method, template, str(status)).inc()
+            # Named by the route template, as the caller's client span is: ids stay in url.path.
+            span.update_name(f"{method} {template}")
+            span.set_attribute("http.route", template)
+            if status >= 400:
+                span.set_attribute("error.type", str(status))
         if not path.startswith(QUIET_PATHS):
             access_logger.info("%s %s %s", method, path, status, extra=fields)
