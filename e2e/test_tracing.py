@@ -134,8 +134,9 @@ def traced(
 def test_the_trace_starts_at_the_gateway_under_the_clients_span(traced: Traced) -> None:
     gateway_service = GATEWAY_SERVICE[traced.gateway.kind]
     roots = [s for s in traced.spans if s.parent == traced.client_span_id]
-    assert [(s.service, s.kind) for s in roots] == [(gateway_service, "server")], roots
-    assert roots[0].name == "mutation PlaceOrder" or traced.gateway.kind == "router", roots[0]
+    assert [s.service for s in roots] == [gateway_service], roots
+    if traced.gateway.kind == "node":  # the router names and kinds its spans its own way
+        assert (roots[0].name, roots[0].kind) == ("mutation PlaceOrder", "server")
 
 
 def test_every_span_descends_from_the_clients_span(traced: Traced) -> None:
