@@ -75,3 +75,14 @@ async def test_error_and_access_lines_carry_the_request_spans_ids(
     assert access[0]["span"]["id"] == span_id
     assert server.attributes is not None
     assert server.attributes["error.type"] == "INTERNAL_SERVER_ERROR"
+
+
+async def test_probes_and_scrapes_leave_no_span() -> None:
+    async with serve_in_process(service_app()) as client:
+        with recorded_spans() as spans:
+            for path in ("/health/live", "/health/ready", "/metrics"):
+                assert (await client.http.get(path)).status_code == 200, path
+            await client.execute("{ __typename }")
+    assert [s.name for s in spans.get_finished_spans() if s.kind.name == "SERVER"] == [
+        "query anonymous"
+    ]

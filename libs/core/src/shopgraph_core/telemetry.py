@@ -1,5 +1,6 @@
 """One ASGI middleware for the request's span, its metrics and its ECS access log line."""
 
+import contextlib
 import logging
 import time
 from typing import Any
@@ -19,7 +20,7 @@ from shopgraph_core.tracing import record_error_code, tracer
 
 access_logger = logging.getLogger("shopgraph.access")
 
-# Probes and scrapes would drown the access log; they are still counted.
+# Probes and scrapes would drown the access log and the traces; they are still counted.
 QUIET_PATHS = ("/health/", "/metrics")
 
 
@@ -44,9 +45,16 @@ class RequestTelemetryMiddleware:
                 status = message["status"]
             await send(message)
 
-        with tracer().start_as_current_span(
-            f"{method} {path}", context=propagate.extract(headers), kind=SpanKind.SERVER
-        ) as span:
+        # Probes and scrapes get no span either: every few seconds, they would fill the
+        # trace store with nothing worth reading.
+        request_span: contextlib.AbstractContextManager[trace.Span] = (
+            contextlib.nullcontext(trace.INVALID_SPAN)
+            if path.startswith(QUIET_PATHS)
+            else tracer().start_as_current_span(
+                f"{method} {path}", context=propagate.extract(headers), kind=SpanKind.SERVER
+            )
+        )
+        with request_span as span:
             try:
                 await self.app(scope, receive, send_and_capture)
             finally:
