@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from shopgraph_logpipeline.testing import build_opensearch
 from shopgraph_stack.prometheus import find_prometheus
 from shopgraph_stack.stack import running_stack
 from shopgraph_stack.supervisor import Supervisor
@@ -33,7 +34,7 @@ def prometheus_hint(topology: Topology, supervisor: Supervisor) -> str:
 
 def traces_hint(topology: Topology, supervisor: Supervisor) -> str:
     if find_jaeger() is None:
-        return "Jaeger not built, so no trace store (scripts/jaeger.sh build: about 15 min once)"
+        return "Jaeger not built, so no trace store (make jaeger: up to 30 min, once)"
     if topology.trace_store == "off":
         return "off (--traces off)"
     if not supervisor.running("jaeger"):
@@ -71,6 +72,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--raw-logs", action="store_true", help="print JSON log lines as they are")
     args = parser.parse_args(argv)
 
+    if args.traces == "opensearch" and find_jaeger() is not None:
+        build_opensearch()  # the node's jars from Maven Central, once (needs Maven)
     signal.signal(signal.SIGTERM, _raise_stop)
     try:
         with running_stack(
