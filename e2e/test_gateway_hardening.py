@@ -144,6 +144,18 @@ BAD_REQUESTS: dict[str, tuple[str, str, dict[str, str], bytes | None]] = {
         b"query=x",
     ),
     "XML content type": ("POST", "", {"content-type": "application/xml"}, b"<query/>"),
+    "GET with an XML content type": (
+        "GET",
+        "?query=%7B__typename%7D",
+        {**PREFLIGHT, "content-type": "application/xml"},
+        None,
+    ),
+    "Accept without JSON": (
+        "POST",
+        "",
+        {**JSON, "accept": "text/html"},
+        json.dumps({"query": PROBE}).encode(),
+    ),
     "unknown operation name": (
         "POST",
         "",

