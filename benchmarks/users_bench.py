@@ -31,7 +31,7 @@ import uvicorn
 from fastapi import FastAPI, Query
 from sqlalchemy import select
 
-from shopgraph_core.sql import SqlStore
+from shopgraph_core.storage.sql import SqlStore
 from shopgraph_core.testing.servers import (
     free_port,
     mariadb_server,

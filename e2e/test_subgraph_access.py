@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from shopgraph_core.guards import GATEWAY_TOKEN_HEADER
+from shopgraph_core.web.guards import GATEWAY_TOKEN_HEADER
 
 ENTITIES = """
 query E($r: [_Any!]!) { _entities(representations: $r) { ... on User { id name role } } }"""

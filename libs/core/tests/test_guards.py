@@ -10,12 +10,12 @@ import strawberry
 from fastapi import APIRouter, FastAPI
 from pydantic import SecretStr, ValidationError
 
-from shopgraph_core.app import create_service_app
-from shopgraph_core.graphql import build_schema
-from shopgraph_core.guards import GATEWAY_TOKEN_HEADER
+from shopgraph_core.graphql.schema import build_schema
+from shopgraph_core.runtime.app import create_service_app
 from shopgraph_core.settings import ServiceSettings
 from shopgraph_core.testing.graphql_client import serve_in_process
 from shopgraph_core.testing.tokens import TestTokens
+from shopgraph_core.web.guards import GATEWAY_TOKEN_HEADER
 
 GATEWAY_TOKEN = "gateway-token-for-tests-" + "x" * 16
 QUERY = b'{"query": "{ echo(text: \\"hi\\") }"}'

@@ -25,7 +25,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from shopgraph_core.auth import Role
+from shopgraph_core.auth.verifier import Role
 from shopgraph_core.testing.graphql_client import GraphQLClient, serve_in_process
 from shopgraph_core.testing.servers import free_port, new_mongo_database, new_mysql_database
 from shopgraph_core.testing.tokens import TestTokens

@@ -114,7 +114,7 @@ async def test_admin_from_settings_can_log_in(accounts: Any, client: GraphQLClie
 async def test_password_is_stored_hashed_with_argon2id(accounts: Any, settings: Any) -> None:
     from sqlalchemy import select
 
-    from shopgraph_core.sql import SqlStore
+    from shopgraph_core.storage.sql import SqlStore
     from shopgraph_users.app import MIGRATIONS_DIR
     from shopgraph_users.models import UserRow
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shopgraph_core.logs import configure_logging
+from shopgraph_core.observability.logs import configure_logging
 from shopgraph_core.testing.graphql_client import GraphQLClient, serve_in_process
 from shopgraph_core.testing.metrics import sample
 from shopgraph_core.testing.servers import mariadb_server, new_mysql_database

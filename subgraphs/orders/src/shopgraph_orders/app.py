@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from shopgraph_core.app import create_service_app
-from shopgraph_core.auth import TokenVerifier
-from shopgraph_core.background import running_every
-from shopgraph_core.sql import open_sql_store
+from shopgraph_core.auth.verifier import TokenVerifier
+from shopgraph_core.runtime.app import create_service_app
+from shopgraph_core.runtime.periodic import running_every
+from shopgraph_core.storage.sql import open_sql_store
 from shopgraph_orders.orders import Orders
 from shopgraph_orders.products_client import ProductsClient
 from shopgraph_orders.schema import create_schema

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeEngine
 
-from shopgraph_core.sql import UTCDateTime
+from shopgraph_core.storage.sql import UTCDateTime
 
 
 class OrderStatus(StrEnum):

@@ -27,11 +27,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from shopgraph_core.auth import Caller
+from shopgraph_core.auth.verifier import Caller
 from shopgraph_core.errors import AppError, BadUserInput, Conflict, NotFound, UpstreamUnavailable
-from shopgraph_core.pagination import check_first, decode_cursor, encode_cursor
-from shopgraph_core.sql import SqlStore
-from shopgraph_core.text import check_text
+from shopgraph_core.storage.sql import SqlStore
+from shopgraph_core.validation.paging import check_first, decode_cursor, encode_cursor
+from shopgraph_core.validation.text import check_text
 from shopgraph_orders.metrics import ORDERS_CANCELLED, ORDERS_PLACED
 from shopgraph_orders.models import OrderItemRow, OrderRow, OrderStatus, precise_utcnow
 from shopgraph_orders.products_client import (

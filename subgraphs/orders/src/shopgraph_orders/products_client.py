@@ -32,8 +32,8 @@ from shopgraph_core.errors import (
     OutOfStock,
     UpstreamUnavailable,
 )
-from shopgraph_core.internal import SERVICE_TOKEN_HEADER
-from shopgraph_core.metrics import measured_transport
+from shopgraph_core.observability.metrics import measured_transport
+from shopgraph_core.web.internal import SERVICE_TOKEN_HEADER
 
 logger = logging.getLogger("shopgraph.orders.products")
 

@@ -18,11 +18,11 @@ from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
-from shopgraph_core.context import RequestContext
-from shopgraph_core.graphql import SubgraphSchema, build_schema
-from shopgraph_core.money import Money
-from shopgraph_core.pagination import DEFAULT_PAGE_SIZE, PageInfo
+from shopgraph_core.graphql.context import RequestContext
+from shopgraph_core.graphql.money import Money
+from shopgraph_core.graphql.schema import SubgraphSchema, build_schema
 from shopgraph_core.settings import ServiceSettings
+from shopgraph_core.validation.paging import DEFAULT_PAGE_SIZE, PageInfo
 from shopgraph_orders.models import OrderItemRow, OrderRow
 from shopgraph_orders.models import OrderStatus as OrderStatusValue
 from shopgraph_orders.orders import ItemRequest, OrderPage, Orders, can_see, cursor_of

@@ -1,8 +1,8 @@
 from pydantic import Field
 
-from shopgraph_core.internal import InternalServiceSettings
 from shopgraph_core.settings import is_loopback_url
-from shopgraph_core.sql import SqlServiceSettings
+from shopgraph_core.storage.sql import SqlServiceSettings
+from shopgraph_core.web.internal import InternalServiceSettings
 
 
 class OrdersSettings(SqlServiceSettings, InternalServiceSettings):

@@ -5,8 +5,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from shopgraph_core.app import create_service_app
-from shopgraph_core.auth import TokenVerifier
+from shopgraph_core.auth.verifier import TokenVerifier
+from shopgraph_core.runtime.app import create_service_app
 from shopgraph_products.internal_api import create_internal_router
 from shopgraph_products.schema import create_schema
 from shopgraph_products.service import ProductsService, running_service

@@ -12,10 +12,10 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from shopgraph_core.errors import BadUserInput, Conflict, NotFound
-from shopgraph_core.money import check_currency
-from shopgraph_core.mongo import object_ids, parse_object_id
-from shopgraph_core.pagination import check_first, decode_cursor, encode_cursor
-from shopgraph_core.text import check_name, check_text
+from shopgraph_core.graphql.money import check_currency
+from shopgraph_core.storage.mongo import object_ids, parse_object_id
+from shopgraph_core.validation.paging import check_first, decode_cursor, encode_cursor
+from shopgraph_core.validation.text import check_name, check_text
 from shopgraph_products.models import MAX_STOCK, ProductDoc, utcnow
 
 logger = logging.getLogger("shopgraph.products")

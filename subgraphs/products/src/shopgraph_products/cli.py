@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from shopgraph_core.cli import ExtraCommand, ServiceCli
+from shopgraph_core.runtime.cli import ExtraCommand, ServiceCli
 from shopgraph_products.app import create_app
 from shopgraph_products.catalogue import Catalogue
 from shopgraph_products.demo import DEMO_PRODUCTS

@@ -6,7 +6,7 @@
     GET    /internal/reservations/{id}
 
 Every call needs the service credential in X-Service-Token (401 otherwise). Errors are
-`{"code", "message", ...}` with the HTTP status of the code (see shopgraph_core.internal).
+`{"code", "message", ...}` with the HTTP status of the code (see shopgraph_core.web.internal).
 """
 
 from typing import Annotated, Any
@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from shopgraph_core.internal import internal_router
+from shopgraph_core.web.internal import internal_router
 from shopgraph_products.reservations import ItemRequest, Reservations
 from shopgraph_products.settings import ProductsSettings
 

@@ -53,7 +53,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from shopgraph_core.errors import AppError, BadUserInput, Conflict, NotFound, OutOfStock
-from shopgraph_core.mongo import parse_object_id
+from shopgraph_core.storage.mongo import parse_object_id
 from shopgraph_products.metrics import STOCK_RESERVATIONS, count_release
 from shopgraph_products.models import (
     MAX_STOCK,

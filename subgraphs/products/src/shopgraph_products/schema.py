@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, TypeVar
 import strawberry
 from strawberry.types import Info
 
-from shopgraph_core.context import RequestContext
-from shopgraph_core.graphql import SubgraphSchema, build_schema
-from shopgraph_core.money import Money
-from shopgraph_core.pagination import DEFAULT_PAGE_SIZE, PageInfo
+from shopgraph_core.graphql.context import RequestContext
+from shopgraph_core.graphql.money import Money
+from shopgraph_core.graphql.schema import SubgraphSchema, build_schema
 from shopgraph_core.settings import ServiceSettings
+from shopgraph_core.validation.paging import DEFAULT_PAGE_SIZE, PageInfo
 from shopgraph_products.catalogue import cursor_of
 from shopgraph_products.models import MAX_STOCK, ProductDoc
 from shopgraph_products.service import ProductsService

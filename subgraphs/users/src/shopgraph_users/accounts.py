@@ -10,11 +10,11 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from shopgraph_core.auth import Role
+from shopgraph_core.auth.issuer import TokenIssuer
+from shopgraph_core.auth.verifier import Role
 from shopgraph_core.errors import BadUserInput, Conflict, Unauthenticated
-from shopgraph_core.sql import SqlStore, utcnow
-from shopgraph_core.text import check_name
-from shopgraph_core.tokens import TokenIssuer
+from shopgraph_core.storage.sql import SqlStore, utcnow
+from shopgraph_core.validation.text import check_name
 from shopgraph_users.metrics import LOGINS
 from shopgraph_users.models import UserRow
 from shopgraph_users.passwords import hash_password, needs_rehash, verify_password

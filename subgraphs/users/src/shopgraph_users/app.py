@@ -6,10 +6,10 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 
-from shopgraph_core.app import create_service_app
-from shopgraph_core.background import running_every
-from shopgraph_core.sql import open_sql_store
-from shopgraph_core.tokens import TokenIssuer
+from shopgraph_core.auth.issuer import TokenIssuer
+from shopgraph_core.runtime.app import create_service_app
+from shopgraph_core.runtime.periodic import running_every
+from shopgraph_core.storage.sql import open_sql_store
 from shopgraph_users.accounts import Accounts
 from shopgraph_users.schema import create_schema
 from shopgraph_users.settings import UsersSettings

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from shopgraph_core.cli import ServiceCli
-from shopgraph_core.sql import migrate_command
+from shopgraph_core.runtime.cli import ServiceCli
+from shopgraph_core.storage.sql import migrate_command
 from shopgraph_users.app import MIGRATIONS_DIR, create_app
 from shopgraph_users.schema import create_schema
 from shopgraph_users.settings import UsersSettings

@@ -5,9 +5,9 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from shopgraph_core.auth import Role as RoleValue
-from shopgraph_core.context import RequestContext
-from shopgraph_core.graphql import SubgraphSchema, build_schema
+from shopgraph_core.auth.verifier import Role as RoleValue
+from shopgraph_core.graphql.context import RequestContext
+from shopgraph_core.graphql.schema import SubgraphSchema, build_schema
 from shopgraph_core.settings import ServiceSettings
 from shopgraph_users.accounts import Accounts, Session
 from shopgraph_users.models import UserRow

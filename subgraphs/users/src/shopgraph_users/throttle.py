@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
 from shopgraph_core.errors import RateLimited
-from shopgraph_core.sql import SqlStore, UTCDateTime, utcnow
+from shopgraph_core.storage.sql import SqlStore, UTCDateTime, utcnow
 from shopgraph_users.models import ThrottleRow
 from shopgraph_users.settings import UsersSettings
 

@@ -1,4 +1,4 @@
-"""The signing key. Only this service holds a private key; `shopgraph_core.tokens` signs."""
+"""The signing key. Only this service holds a private key; `shopgraph_core.auth.issuer` signs."""
 
 import os
 from pathlib import Path

@@ -29,9 +29,9 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.types import ExecutionContext
 
 from shopgraph_core.errors import AppError, BadUserInput, ErrorCode
-from shopgraph_core.outages import as_upstream_unavailable
 from shopgraph_core.settings import ServiceSettings
-from shopgraph_core.text import has_lone_surrogate, unencodable_text
+from shopgraph_core.storage.outages import as_upstream_unavailable
+from shopgraph_core.validation.text import has_lone_surrogate, unencodable_text
 
 logger = logging.getLogger("shopgraph.graphql")
 

@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from shopgraph_core.outages import is_storage_outage
+from shopgraph_core.storage.outages import is_storage_outage
 
 logger = logging.getLogger("shopgraph.background")
 

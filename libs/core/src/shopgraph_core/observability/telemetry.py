@@ -8,14 +8,14 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shopgraph_core.graphql import OperationRecord
-from shopgraph_core.metrics import (
+from shopgraph_core.graphql.schema import OperationRecord
+from shopgraph_core.observability.metrics import (
     GRAPHQL_DURATION,
     GRAPHQL_REQUESTS,
     HTTP_REQUESTS,
     OperationNameLabels,
 )
-from shopgraph_core.tracing import tracer
+from shopgraph_core.observability.tracing import tracer
 
 access_logger = logging.getLogger("shopgraph.access")
 

@@ -7,7 +7,7 @@ from typing import Protocol
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from shopgraph_core.outages import is_storage_outage
+from shopgraph_core.storage.outages import is_storage_outage
 
 logger = logging.getLogger("shopgraph.health")
 READY_TIMEOUT_S = 3.0

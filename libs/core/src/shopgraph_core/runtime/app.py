@@ -8,17 +8,17 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, Response
 from strawberry.fastapi import GraphQLRouter
 
-from shopgraph_core import health
-from shopgraph_core.auth import Caller, TokenVerifier, bearer_token, http_jwks_loader
-from shopgraph_core.context import RequestContext
+from shopgraph_core.auth.verifier import Caller, TokenVerifier, bearer_token, http_jwks_loader
 from shopgraph_core.errors import AppError
-from shopgraph_core.graphql import SubgraphSchema
-from shopgraph_core.guards import BodySizeLimit, GatewayOnly
-from shopgraph_core.logs import configure_logging
-from shopgraph_core.metrics import metrics_endpoint
+from shopgraph_core.graphql.context import RequestContext
+from shopgraph_core.graphql.schema import SubgraphSchema
+from shopgraph_core.observability.logs import configure_logging
+from shopgraph_core.observability.metrics import metrics_endpoint
+from shopgraph_core.observability.telemetry import RequestTelemetryMiddleware
+from shopgraph_core.observability.tracing import configure_tracing
+from shopgraph_core.runtime import health
 from shopgraph_core.settings import ServiceSettings
-from shopgraph_core.telemetry import RequestTelemetryMiddleware
-from shopgraph_core.tracing import configure_tracing
+from shopgraph_core.web.guards import BodySizeLimit, GatewayOnly
 
 GRAPHQL_PATH = "/graphql"
 logger = logging.getLogger("shopgraph.app")

@@ -17,8 +17,8 @@ from fastapi.routing import APIRoute
 from pydantic import SecretStr
 
 from shopgraph_core.errors import HTTP_STATUS, AppError, BadUserInput, ErrorCode, Unauthenticated
-from shopgraph_core.outages import as_upstream_unavailable
 from shopgraph_core.settings import ServiceSettings
+from shopgraph_core.storage.outages import as_upstream_unavailable
 
 logger = logging.getLogger("shopgraph.internal")
 

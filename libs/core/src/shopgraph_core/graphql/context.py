@@ -6,7 +6,7 @@ from typing import Any, Generic, TypeVar
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
-from shopgraph_core.auth import Caller
+from shopgraph_core.auth.verifier import Caller
 from shopgraph_core.errors import AppError, Forbidden, Unauthenticated
 
 StateT = TypeVar("StateT")

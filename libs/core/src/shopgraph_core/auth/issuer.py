@@ -1,4 +1,4 @@
-"""Token issue: EdDSA JWTs with the claims `shopgraph_core.auth.TokenVerifier` checks.
+"""Token issue: EdDSA JWTs with the claims `shopgraph_core.auth.verifier.TokenVerifier` checks.
 
 The users service signs with its own key; tests of the other services sign with a fresh
 one. The public half is published as a JWKS; `kid` is the key's RFC 7638 thumbprint, so a
@@ -16,7 +16,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 
-from shopgraph_core.auth import Role, TokenVerifier
+from shopgraph_core.auth.verifier import Role, TokenVerifier
 
 ALGORITHM = "EdDSA"
 

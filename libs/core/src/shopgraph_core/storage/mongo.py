@@ -37,8 +37,13 @@ from pymongo.monitoring import (
     ConnectionPoolListener,
 )
 
-from shopgraph_core.metrics import DB_QUERY_DURATION, POOLS, PoolUsage, mongo_operation
-from shopgraph_core.tracing import tracer
+from shopgraph_core.observability.metrics import (
+    DB_QUERY_DURATION,
+    POOLS,
+    PoolUsage,
+    mongo_operation,
+)
+from shopgraph_core.observability.tracing import tracer
 
 logger = logging.getLogger("shopgraph.mongo")
 

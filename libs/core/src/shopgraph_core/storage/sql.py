@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import create_async_engine as sa_create_async_engine
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
-from shopgraph_core.cli import ExtraCommand
-from shopgraph_core.metrics import DB_QUERY_DURATION, POOLS, PoolUsage, sql_operation
+from shopgraph_core.observability.metrics import DB_QUERY_DURATION, POOLS, PoolUsage, sql_operation
+from shopgraph_core.runtime.cli import ExtraCommand
 from shopgraph_core.settings import ServiceSettings
 
 # Plain scheme names a user may type, mapped to the async drivers we ship.
