@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect
 
-from shopgraph_core.storage.sql import create_engine
+from shopgraph_core.storage.sql_engine import create_engine
 from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes
 from shopgraph_orders.cli import main
 

@@ -1,8 +1,6 @@
 from pydantic import Field
 
-from shopgraph_core.settings import is_loopback_url
-from shopgraph_core.storage.sql import SqlServiceSettings
-from shopgraph_core.web.internal import InternalServiceSettings
+from shopgraph_core.settings import InternalServiceSettings, SqlServiceSettings, is_loopback_url
 
 
 class OrdersSettings(SqlServiceSettings, InternalServiceSettings):

@@ -1,7 +1,7 @@
 from pydantic import Field
 
+from shopgraph_core.settings import InternalServiceSettings
 from shopgraph_core.storage.mongo import is_loopback_url
-from shopgraph_core.web.internal import InternalServiceSettings
 
 DEFAULT_MONGODB_URL = "mongodb://127.0.0.1:27017/shopgraph_products"  # the dev FerretDB
 

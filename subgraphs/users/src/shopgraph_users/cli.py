@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from shopgraph_core.runtime.cli import ServiceCli
-from shopgraph_core.storage.sql import migrate_command
+from shopgraph_core.runtime.sql_commands import migrate_command
 from shopgraph_users.app import MIGRATIONS_DIR, create_app
 from shopgraph_users.schema import create_schema
 from shopgraph_users.settings import UsersSettings

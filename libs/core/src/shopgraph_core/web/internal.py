@@ -17,36 +17,11 @@ from fastapi.routing import APIRoute
 from pydantic import SecretStr
 
 from shopgraph_core.errors import HTTP_STATUS, AppError, BadUserInput, ErrorCode, Unauthenticated
-from shopgraph_core.settings import ServiceSettings
 from shopgraph_core.storage.outages import as_upstream_unavailable
 
 logger = logging.getLogger("shopgraph.internal")
 
 SERVICE_TOKEN_HEADER = "X-Service-Token"
-# The development credential: every dev service agrees on it; production refuses it.
-DEV_INTERNAL_SERVICE_TOKEN = "dev-internal-token"
-MIN_INTERNAL_SERVICE_TOKEN_LENGTH = 32
-
-
-def internal_token_problems(token: SecretStr) -> list[str]:
-    """What makes a service credential unfit for production (for `unsafe_in_production`)."""
-    value = token.get_secret_value()
-    if value == DEV_INTERNAL_SERVICE_TOKEN:
-        return ["INTERNAL_SERVICE_TOKEN must be a managed secret, not the dev default"]
-    if len(value) < MIN_INTERNAL_SERVICE_TOKEN_LENGTH:
-        minimum = MIN_INTERNAL_SERVICE_TOKEN_LENGTH
-        return [f"INTERNAL_SERVICE_TOKEN must be at least {minimum} characters"]
-    return []
-
-
-class InternalServiceSettings(ServiceSettings):
-    """Settings of a service that takes part in service-to-service calls (products, orders)."""
-
-    # Products checks it on /internal/ as X-Service-Token; orders presents it.
-    internal_service_token: SecretStr = SecretStr(DEV_INTERNAL_SERVICE_TOKEN)
-
-    def unsafe_in_production(self) -> list[str]:
-        return super().unsafe_in_production() + internal_token_problems(self.internal_service_token)
 
 
 def error_response(error: AppError) -> JSONResponse:
