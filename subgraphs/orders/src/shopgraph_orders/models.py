@@ -1,6 +1,6 @@
 """Orders and their items, in the service's own SQL database."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -38,10 +38,6 @@ class PreciseUTCDateTime(UTCDateTime):
         if dialect.name in ("mysql", "mariadb"):
             return dialect.type_descriptor(mysql.DATETIME(fsp=6))
         return dialect.type_descriptor(DateTime(timezone=False))
-
-
-def precise_utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):

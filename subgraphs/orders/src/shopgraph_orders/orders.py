@@ -28,12 +28,13 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shopgraph_core.auth.verifier import Caller
+from shopgraph_core.clock import Precision, utcnow
 from shopgraph_core.errors import AppError, BadUserInput, Conflict, NotFound, UpstreamUnavailable
 from shopgraph_core.storage.sql import SqlStore
 from shopgraph_core.validation.paging import check_first, decode_cursor, encode_cursor
 from shopgraph_core.validation.text import check_text
 from shopgraph_orders.metrics import ORDERS_CANCELLED, ORDERS_PLACED
-from shopgraph_orders.models import OrderItemRow, OrderRow, OrderStatus, precise_utcnow
+from shopgraph_orders.models import OrderItemRow, OrderRow, OrderStatus
 from shopgraph_orders.products_client import (
     ProductsClient,
     ProductsClientError,
@@ -271,7 +272,7 @@ class Orders:
         except (AppError, ProductsClientError):
             await self._release_quietly(reservation.reservation_id)
             raise
-        now = precise_utcnow()
+        now = utcnow(Precision.MICROSECOND)
         order = OrderRow(
             id=order_id,
             user_id=caller.user_id,
@@ -403,7 +404,7 @@ class Orders:
                 .values(
                     status=OrderStatus.CANCELLED.value,
                     stock_released=True,
-                    updated_at=precise_utcnow(),
+                    updated_at=utcnow(Precision.MICROSECOND),
                 )
             )
         lost = bool(getattr(result, "rowcount", 0))
@@ -438,7 +439,9 @@ class Orders:
                 await session.execute(
                     update(OrderRow)
                     .where(OrderRow.id == order.id, OrderRow.status == OrderStatus.CONFIRMED.value)
-                    .values(status=OrderStatus.CANCELLED.value, updated_at=precise_utcnow())
+                    .values(
+                        status=OrderStatus.CANCELLED.value, updated_at=utcnow(Precision.MICROSECOND)
+                    )
                 )
             order = await self.get(order.id) or order
             logger.info("order cancelled", extra={"order.id": order.id})
@@ -471,7 +474,7 @@ class Orders:
         released. Only orders older than `reconcile_after` are touched, so requests in flight
         finish their own work; every step is idempotent, so replicas may overlap."""
         report = ReconcileReport()
-        cutoff = precise_utcnow() - self.reconcile_after
+        cutoff = utcnow(Precision.MICROSECOND) - self.reconcile_after
         async with self.store.session() as session:
             unconfirmed = list(
                 await session.scalars(

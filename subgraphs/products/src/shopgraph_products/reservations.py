@@ -52,6 +52,7 @@ from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from shopgraph_core.clock import Precision, utcnow
 from shopgraph_core.errors import AppError, BadUserInput, Conflict, NotFound, OutOfStock
 from shopgraph_core.storage.mongo import parse_object_id
 from shopgraph_products.metrics import STOCK_RESERVATIONS, count_release
@@ -61,7 +62,6 @@ from shopgraph_products.models import (
     ReservationDoc,
     ReservationItem,
     ReservationStatus,
-    utcnow,
 )
 from shopgraph_products.stock_gate import StockGate, StockShort
 
@@ -198,7 +198,7 @@ class Reservations:
                     "The reservation was released (expired or cancelled)",
                     reservationId=reservation_id,
                 )
-            now = utcnow()
+            now = utcnow(Precision.MILLISECOND)
             raw = await self._reservations.find_one_and_update(
                 {"_id": reservation_id, "status": Status.PENDING, "expires_at": {"$gt": now}},
                 {"$set": {"status": Status.CONFIRMED, "updated_at": now}},
@@ -238,7 +238,7 @@ class Reservations:
     async def sweep(self) -> int:
         """Release what expired, finish what a dead worker left, and clear settled marks;
         returns how many reservations it released."""
-        now = utcnow()
+        now = utcnow(Precision.MILLISECOND)
         stale = ReservationDoc.find(
             {
                 "status": {"$in": [Status.APPLYING, Status.PENDING, Status.RELEASING]},
@@ -317,7 +317,7 @@ class Reservations:
         seen = {oid: products[oid]["stock"] for oid, _ in wanted}
         try:
             async with self.gate.admitted(wanted, seen, self._read_stock, deadline):
-                now = utcnow()
+                now = utcnow(Precision.MILLISECOND)
                 doc = ReservationDoc(
                     id=reservation_id,
                     status=Status.APPLYING,
@@ -350,7 +350,7 @@ class Reservations:
                 break
             taken += 1
         if failure is None:
-            now = utcnow()
+            now = utcnow(Precision.MILLISECOND)
             changes: dict[str, Any] = {
                 "status": Status.PENDING,
                 "expires_at": _later(now, self.ttl),
@@ -392,7 +392,9 @@ class Reservations:
         take, block, _ = _marks(doc.id)
         item = doc.items[index]
         for _ in range(TAKE_ATTEMPTS):
-            if utcnow() >= doc.expires_at:  # the sweeper may be rolling us back by now
+            if (
+                utcnow(Precision.MILLISECOND) >= doc.expires_at
+            ):  # the sweeper may be rolling us back by now
                 break
             raw = await self._products.find_one_and_update(
                 {
@@ -450,7 +452,7 @@ class Reservations:
         self, doc: ReservationDoc, *, reason: str | None, expires_at: datetime | None = None
     ) -> ReservationDoc | None:
         """Become the one who releases `doc` (compare-and-set on its status); None: lost."""
-        now = utcnow()
+        now = utcnow(Precision.MILLISECOND)
         condition: dict[str, Any] = {"_id": doc.id, "status": doc.status}
         if expires_at is not None:
             condition["expires_at"] = expires_at
@@ -489,7 +491,7 @@ class Reservations:
                 applied = before is not None and take in before.get("stock_marks", [])
             if applied:
                 await self._return_stock(doc.id, item)
-        now = utcnow()
+        now = utcnow(Precision.MILLISECOND)
         changes: dict[str, Any] = {"status": Status.RELEASED, "updated_at": now}
         for index in range(len(doc.items)):
             changes[f"items.{index}.returned"] = True
@@ -579,7 +581,7 @@ class Reservations:
             doc = await ReservationDoc.get(reservation_id)
             if doc is None:
                 return None
-            now = utcnow()
+            now = utcnow(Precision.MILLISECOND)
             lapsed = doc.expires_at <= now
             if doc.status is Status.APPLYING and not lapsed:
                 if loop.time() >= deadline:

@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from shopgraph_core.auth.issuer import TokenIssuer
 from shopgraph_core.auth.verifier import Role
+from shopgraph_core.clock import Precision, utcnow
 from shopgraph_core.errors import BadUserInput, Conflict, Unauthenticated
-from shopgraph_core.storage.sql import SqlStore, utcnow
+from shopgraph_core.storage.sql import SqlStore
 from shopgraph_core.validation.text import check_name
 from shopgraph_users.metrics import LOGINS
 from shopgraph_users.models import UserRow
@@ -82,7 +83,7 @@ class Accounts:
             name=check_name(name),
             role=Role.CUSTOMER.value,
             password_hash=await hash_password(password),
-            created_at=utcnow(),
+            created_at=utcnow(Precision.SECOND),
         )
         try:
             async with self.store.session() as session, session.begin():
@@ -134,7 +135,7 @@ class Accounts:
                         name="Admin",
                         role=Role.ADMIN.value,
                         password_hash=password_hash,
-                        created_at=utcnow(),
+                        created_at=utcnow(Precision.SECOND),
                     )
                 )
             else:

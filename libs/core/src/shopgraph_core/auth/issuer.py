@@ -9,7 +9,7 @@ import base64
 import hashlib
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 
 from shopgraph_core.auth.verifier import Role, TokenVerifier
+from shopgraph_core.clock import Precision, utcnow
 
 ALGORITHM = "EdDSA"
 
@@ -35,7 +36,7 @@ class TokenIssuer:
         return {"keys": [self._public_jwk]}
 
     def issue(self, user_id: str, role: Role) -> tuple[str, datetime]:
-        now = datetime.now(UTC).replace(microsecond=0)
+        now = utcnow(Precision.SECOND)
         expires_at = now + self._ttl
         claims = {
             "iss": self._issuer,

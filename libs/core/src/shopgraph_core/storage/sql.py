@@ -74,8 +74,3 @@ async def open_sql_store(
         yield store
     finally:
         await store.close()
-
-
-def utcnow() -> datetime:
-    # Microseconds are dropped: MySQL DATETIME keeps whole seconds unless told otherwise.
-    return datetime.now(UTC).replace(microsecond=0)
