@@ -13,18 +13,13 @@ default is still in place, rather than run with dev keys, SQLite or debug errors
 from enum import StrEnum
 from pathlib import Path
 from typing import Self
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+from shopgraph_core.loopback import is_loopback_http_url
+
 MIN_GATEWAY_TOKEN_LENGTH = 32
-
-
-def is_loopback_url(url: str) -> bool:
-    """True when an http(s) URL names this machine: a dev default, never production's."""
-    return (urlsplit(url).hostname or "localhost") in LOOPBACK_HOSTS
 
 
 class Environment(StrEnum):
@@ -110,7 +105,7 @@ class ServiceSettings(BaseSettings):
             problems.append("INTROSPECTION must be off")
         if self.debug_errors:
             problems.append("DEBUG_ERRORS must be off")
-        if is_loopback_url(self.jwks_url):
+        if is_loopback_http_url(self.jwks_url):
             problems.append("JWKS_URL must name the users service, not the dev default")
         token = self.effective_gateway_token
         if token is None:

@@ -47,7 +47,6 @@ from shopgraph_core.observability.tracing import tracer
 
 logger = logging.getLogger("shopgraph.mongo")
 
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 # Fail fast when the server is away, instead of pymongo's 30 s: with no server to select, a
 # request answers UPSTREAM_UNAVAILABLE within about two seconds (see `outages`), and the
 # readiness probe, which gives up after 3 s, sees the same. The connect timeout stays
@@ -267,20 +266,3 @@ def object_ids(values: Iterable[str]) -> list[ObjectId]:
         if (oid := parse_object_id(value)) is not None:
             found[oid] = None
     return list(found)
-
-
-def is_loopback_url(url: str) -> bool:
-    """True when a MongoDB URL names only this machine (a dev server, not production's)."""
-    # Parsed by hand: pymongo's parser resolves mongodb+srv names over DNS.
-    scheme, sep, rest = url.partition("://")
-    if not sep or scheme not in ("mongodb", "mongodb+srv"):
-        return True  # not a MongoDB URL at all, so not production's either
-    hostlist = rest.split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
-    hosts = [_host_of(entry) for entry in hostlist.split(",") if entry]
-    return not hosts or all(host in LOOPBACK_HOSTS for host in hosts)
-
-
-def _host_of(entry: str) -> str:
-    if entry.startswith("["):  # [::1]:27017
-        return entry[: entry.find("]") + 1].lower()
-    return entry.rsplit(":", 1)[0].lower() if entry.count(":") == 1 else entry.lower()
