@@ -33,6 +33,3 @@ cli = ServiceCli(
     extra={"seed": ExtraCommand("add the demo products that are missing (by SKU)", seed)},
 )
 main = cli.main
-
-if __name__ == "__main__":
-    main()

@@ -19,6 +19,3 @@ cli = ServiceCli(
     extra={"migrate": migrate_command(MIGRATIONS_DIR)},
 )
 main = cli.main
-
-if __name__ == "__main__":
-    main()

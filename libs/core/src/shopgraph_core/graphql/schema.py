@@ -112,7 +112,8 @@ class OperationRecorder(SchemaExtension):
 
 
 def _record_operation(execution_context: ExecutionContext) -> None:
-    """Leave the operation's name, type and outcome on the request for the middleware."""
+    # Called by OperationRecorder and by SubgraphSchema.process_errors: some failures reach
+    # only one of them. Both leave the same record; OperationRecorder's docstring says what.
     request = getattr(execution_context.context, "request", None)
     if request is None:
         return

@@ -54,7 +54,6 @@ logger = logging.getLogger("shopgraph.mongo")
 # Options in MONGODB_URL (serverSelectionTimeoutMS=...) take precedence.
 DEFAULT_TIMEOUTS_MS = {"serverSelectionTimeoutMS": 2000}
 
-CommandEvent = CommandStartedEvent | CommandSucceededEvent | CommandFailedEvent
 CommandCallback = Callable[[CommandStartedEvent], None]
 
 
