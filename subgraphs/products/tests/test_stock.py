@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
+from shopgraph_core.clock import Precision, utcnow
 from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes
 from shopgraph_core.testing.mongo_commands import count_commands
 from shopgraph_core.testing.tokens import TestTokens
-from shopgraph_products.models import ReservationDoc, ReservationItem, utcnow
+from shopgraph_products.models import ReservationDoc, ReservationItem
 
 MAX_STOCK = 2**31 - 1  # the largest GraphQL Int
 
@@ -202,7 +203,7 @@ async def test_a_reservation_that_read_the_stock_before_a_count_takes_from_the_n
     await set_stock(shop, product["id"], 8)  # counted after the reservation looked
     assert client.app is not None
     reservations = client.app.state.service.reservations
-    now = utcnow()
+    now = utcnow(Precision.MILLISECOND)
     lock = ReservationDoc(
         id=new_id(),
         status="APPLYING",
