@@ -18,22 +18,19 @@ from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
+from shopgraph_core.graphql.arguments import given, page_size
+from shopgraph_core.graphql.connection import Connection, connection_of
 from shopgraph_core.graphql.context import RequestContext
 from shopgraph_core.graphql.money import Money
 from shopgraph_core.graphql.schema import SubgraphSchema, build_schema
 from shopgraph_core.settings import ServiceSettings
-from shopgraph_core.validation.paging import DEFAULT_PAGE_SIZE, PageInfo
+from shopgraph_core.validation.paging import DEFAULT_PAGE_SIZE
 from shopgraph_orders.models import OrderItemRow, OrderRow
 from shopgraph_orders.models import OrderStatus as OrderStatusValue
 from shopgraph_orders.orders import ItemRequest, OrderPage, Orders, can_see, cursor_of
 
 OrderStatus = strawberry.enum(OrderStatusValue, name="OrderStatus")
 Context = RequestContext[Orders]
-
-
-def _page_size(first: int | None) -> int:
-    # `first: Int = 20` as in the contract: an explicit null means the default.
-    return DEFAULT_PAGE_SIZE if first is None else first
 
 
 def _orders_by_id(info: Info[Context, None]) -> DataLoader[str, OrderRow | None]:
@@ -107,27 +104,10 @@ class Order:
         )
 
 
-@strawberry.type
-class OrderEdge:
-    cursor: str
-    node: Order
-
-
-@strawberry.type
-class OrderConnection:
-    edges: list[OrderEdge]
-    page_info: PageInfo
-
-    @classmethod
-    def from_page(cls, page: OrderPage) -> "OrderConnection":
-        edges = [OrderEdge(cursor=cursor_of(row), node=Order.from_row(row)) for row in page.orders]
-        return cls(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next_page,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-        )
+def _connection(page: OrderPage) -> Connection[Order]:
+    return connection_of(
+        page.orders, has_next_page=page.has_next_page, cursor=cursor_of, node=Order.from_row
+    )
 
 
 @strawberry.federation.type(keys=["id"])
@@ -142,12 +122,12 @@ class User:
         info: Info[Context, None],
         first: int | None = DEFAULT_PAGE_SIZE,
         after: str | None = None,
-    ) -> OrderConnection:
+    ) -> Connection[Order]:
         info.context.require_self_or_admin(str(self.id), "see these orders")
         page = await info.context.state.page_for_user(
-            str(self.id), first=_page_size(first), after=after
+            str(self.id), first=page_size(first), after=given(after)
         )
-        return OrderConnection.from_page(page)
+        return _connection(page)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> "User":
@@ -185,12 +165,12 @@ class Query:
         info: Info[Context, None],
         first: int | None = DEFAULT_PAGE_SIZE,
         after: str | None = None,
-    ) -> OrderConnection:
+    ) -> Connection[Order]:
         caller = info.context.require_caller()
         page = await info.context.state.page_for_user(
-            caller.user_id, first=_page_size(first), after=after
+            caller.user_id, first=page_size(first), after=given(after)
         )
-        return OrderConnection.from_page(page)
+        return _connection(page)
 
 
 @strawberry.type

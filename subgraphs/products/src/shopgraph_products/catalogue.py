@@ -13,8 +13,8 @@ from pymongo.errors import DuplicateKeyError
 
 from shopgraph_core.clock import Precision, utcnow
 from shopgraph_core.errors import BadUserInput, Conflict, NotFound
-from shopgraph_core.graphql.money import check_currency
 from shopgraph_core.storage.mongo import object_ids, parse_object_id
+from shopgraph_core.validation.currency import check_currency
 from shopgraph_core.validation.paging import check_first, decode_cursor, encode_cursor
 from shopgraph_core.validation.text import check_name, check_text
 from shopgraph_products.models import MAX_STOCK, ProductDoc

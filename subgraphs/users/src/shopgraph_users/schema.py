@@ -3,6 +3,7 @@
 from datetime import datetime
 
 import strawberry
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from shopgraph_core.auth.verifier import Role as RoleValue
@@ -16,7 +17,7 @@ Role = strawberry.enum(RoleValue, name="Role")
 Context = RequestContext[Accounts]
 
 
-def _loader(info: Info[Context, None]) -> "strawberry.dataloader.DataLoader[str, UserRow | None]":
+def _loader(info: Info[Context, None]) -> DataLoader[str, UserRow | None]:
     return info.context.loader("users_by_id", info.context.state.by_ids)
 
 

@@ -2,25 +2,17 @@
 
 Cursors are opaque to clients: URL-safe base64 of the sort key of the last item seen. The
 service pages with "key > cursor" (keyset), so pages stay correct while items are added.
-`PageInfo` exists in several subgraphs, so it is declared @shareable.
+The GraphQL side (Edge, Connection, PageInfo) is `shopgraph_core.graphql.connection`.
 """
 
 import base64
 import binascii
-
-import strawberry
 
 from shopgraph_core.errors import BadUserInput
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 MAX_CURSOR_LENGTH = 200
-
-
-@strawberry.federation.type(shareable=True)
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
 
 
 def check_first(first: int, *, maximum: int = MAX_PAGE_SIZE) -> int:
