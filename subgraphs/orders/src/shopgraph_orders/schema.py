@@ -14,8 +14,6 @@ from datetime import datetime
 
 import strawberry
 from strawberry.dataloader import DataLoader
-from strawberry.federation.schema_directives import Key
-from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
 from shopgraph_core.graphql.arguments import given, page_size
@@ -23,6 +21,7 @@ from shopgraph_core.graphql.connection import Connection, connection_of
 from shopgraph_core.graphql.context import RequestContext
 from shopgraph_core.graphql.money import Money
 from shopgraph_core.graphql.schema import SubgraphSchema, build_schema
+from shopgraph_core.graphql.strawberry_internals import unresolvable_key
 from shopgraph_core.settings import ServiceSettings
 from shopgraph_core.validation.paging import DEFAULT_PAGE_SIZE
 from shopgraph_orders.models import OrderItemRow, OrderRow
@@ -41,7 +40,7 @@ def _items_by_order(info: Info[Context, None]) -> DataLoader[str, list[OrderItem
     return info.context.loader("items_by_order", info.context.state.items_of)
 
 
-@strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])
+@strawberry.federation.type(keys=[unresolvable_key("id")])
 class Product:
     """A product of the products subgraph; only its id is known here."""
 

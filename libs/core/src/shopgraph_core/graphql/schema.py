@@ -24,11 +24,14 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
 from strawberry.types import ExecutionContext
 
 from shopgraph_core.errors import AppError, BadUserInput, ErrorCode
+from shopgraph_core.graphql.strawberry_internals import (
+    alias_limit_rule,
+    depth_limit_rule,
+    operation_type_name,
+)
 from shopgraph_core.settings import ServiceSettings
 from shopgraph_core.storage.outages import as_upstream_unavailable
 from shopgraph_core.validation.text import has_lone_surrogate, unencodable_text
@@ -122,10 +125,7 @@ def _record_operation(execution_context: ExecutionContext) -> None:
     outcome = "ok"
     if errors:
         outcome = str((errors[0].extensions or {}).get("code", ErrorCode.INTERNAL_SERVER_ERROR))
-    try:
-        op_type = execution_context.operation_type.value
-    except (RuntimeError, AttributeError, KeyError):  # the document did not parse
-        op_type = "unknown"
+    op_type = operation_type_name(execution_context)
     name = execution_context.operation_name
     if name is not None and has_lone_surrogate(name):
         name = None  # refused above; never a metric label or log field
@@ -138,7 +138,7 @@ def hardening_extensions(
     """Extension factories (one instance per request) for the schema of any subgraph."""
     # Rules are built once so that the validation cache sees the same rule set every time.
     rules: list[Any] = [
-        depth_limit_rule(settings.max_query_depth, None, None),
+        depth_limit_rule(settings.max_query_depth),
         alias_limit_rule(settings.max_aliases),
     ]
     if not settings.introspection_enabled:
