@@ -38,8 +38,9 @@ from shopgraph_core.testing.servers import (
     new_mysql_database,
     wait_for_port,
 )
-from shopgraph_users.app import MIGRATIONS_DIR, create_app
+from shopgraph_users.app import create_app
 from shopgraph_users.models import UserRow
+from shopgraph_users.service import MIGRATIONS_DIR
 from shopgraph_users.settings import UsersSettings
 
 ME = "query Me { me { id name email } }"

@@ -28,7 +28,7 @@ class Query:
         return text
 
 
-class Storage:
+class NoStorage:
     async def check_ready(self) -> None:
         return None
 
@@ -45,13 +45,13 @@ def service_app(**settings: Any) -> FastAPI:
     values = ServiceSettings(environment="test", **settings)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[Storage]:
-        yield Storage()
+    async def running_service() -> AsyncIterator[NoStorage]:
+        yield NoStorage()
 
     return create_service_app(
         settings=values,
         schema=build_schema(settings=values, query=Query),
-        lifespan=lifespan,
+        running_service=running_service,
         verifier=TestTokens().verifier(),
         routers=[echo_router],
     )

@@ -149,7 +149,7 @@ class Shop:
     @property
     def orders(self) -> Orders:
         assert self.client.app is not None
-        orders: Orders = self.client.app.state.service
+        orders: Orders = self.client.app.state.service.orders
         return orders
 
     def customer(self) -> tuple[str, str]:

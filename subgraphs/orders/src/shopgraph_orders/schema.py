@@ -26,18 +26,19 @@ from shopgraph_core.settings import ServiceSettings
 from shopgraph_core.validation.paging import DEFAULT_PAGE_SIZE
 from shopgraph_orders.models import OrderItemRow, OrderRow
 from shopgraph_orders.models import OrderStatus as OrderStatusValue
-from shopgraph_orders.orders import ItemRequest, OrderPage, Orders, can_see, cursor_of
+from shopgraph_orders.orders import ItemRequest, OrderPage, can_see, cursor_of
+from shopgraph_orders.service import OrdersService
 
 OrderStatus = strawberry.enum(OrderStatusValue, name="OrderStatus")
-Context = RequestContext[Orders]
+Context = RequestContext[OrdersService]
 
 
 def _orders_by_id(info: Info[Context, None]) -> DataLoader[str, OrderRow | None]:
-    return info.context.loader("orders_by_id", info.context.state.by_ids)
+    return info.context.loader("orders_by_id", info.context.service.orders.by_ids)
 
 
 def _items_by_order(info: Info[Context, None]) -> DataLoader[str, list[OrderItemRow]]:
-    return info.context.loader("items_by_order", info.context.state.items_of)
+    return info.context.loader("items_by_order", info.context.service.orders.items_of)
 
 
 @strawberry.federation.type(keys=[unresolvable_key("id")])
@@ -123,7 +124,7 @@ class User:
         after: str | None = None,
     ) -> Connection[Order]:
         info.context.require_self_or_admin(str(self.id), "see these orders")
-        page = await info.context.state.page_for_user(
+        page = await info.context.service.orders.page_for_user(
             str(self.id), first=page_size(first), after=given(after)
         )
         return _connection(page)
@@ -155,7 +156,7 @@ class Query:
     @strawberry.field(description="An order by id: its owner or an admin.")
     async def order(self, info: Info[Context, None], id: strawberry.ID) -> Order | None:
         caller = info.context.require_caller()
-        row = await info.context.state.visible(caller, str(id))
+        row = await info.context.service.orders.visible(caller, str(id))
         return Order.from_row(row)
 
     @strawberry.field(description="The caller's orders, newest first.")
@@ -166,7 +167,7 @@ class Query:
         after: str | None = None,
     ) -> Connection[Order]:
         caller = info.context.require_caller()
-        page = await info.context.state.page_for_user(
+        page = await info.context.service.orders.page_for_user(
             caller.user_id, first=page_size(first), after=given(after)
         )
         return _connection(page)
@@ -178,13 +179,13 @@ class Mutation:
     async def create_order(self, info: Info[Context, None], input: CreateOrderInput) -> Order:
         caller = info.context.require_caller()
         items = [ItemRequest(str(item.product_id), item.quantity) for item in input.items]
-        row = await info.context.state.create(caller, items, input.idempotency_key)
+        row = await info.context.service.orders.create(caller, items, input.idempotency_key)
         return Order.from_row(row)
 
     @strawberry.mutation(description="Cancels the order and gives its stock back.")
     async def cancel_order(self, info: Info[Context, None], id: strawberry.ID) -> Order:
         caller = info.context.require_caller()
-        row = await info.context.state.cancel(caller, str(id))
+        row = await info.context.service.orders.cancel(caller, str(id))
         return Order.from_row(row)
 
 

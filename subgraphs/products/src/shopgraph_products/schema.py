@@ -33,7 +33,7 @@ def _shown_stock(product: ProductDoc) -> int:
 
 
 def _loader(info: Info[Context, None]) -> DataLoader[str, ProductDoc | None]:
-    return info.context.loader("products_by_id", info.context.state.catalogue.by_ids)
+    return info.context.loader("products_by_id", info.context.service.catalogue.by_ids)
 
 
 @strawberry.federation.type(keys=["id"])
@@ -111,7 +111,7 @@ class Query:
         search: str | None = strawberry.UNSET,
         in_stock: bool | None = strawberry.UNSET,
     ) -> Connection[Product]:
-        page = await info.context.state.catalogue.page(
+        page = await info.context.service.catalogue.page(
             first=page_size(first),
             after=given(after),
             search=given(search),
@@ -127,7 +127,7 @@ class Mutation:
     @strawberry.mutation(description="Admin only.")
     async def create_product(self, info: Info[Context, None], input: CreateProductInput) -> Product:
         info.context.require_admin()
-        product = await info.context.state.catalogue.create(
+        product = await info.context.service.catalogue.create(
             sku=input.sku,
             name=input.name,
             description=input.description or "",
@@ -142,7 +142,7 @@ class Mutation:
         self, info: Info[Context, None], id: strawberry.ID, input: UpdateProductInput
     ) -> Product:
         info.context.require_admin()
-        product = await info.context.state.catalogue.update(
+        product = await info.context.service.catalogue.update(
             str(id),
             name=given(input.name),
             description=given(input.description),
@@ -160,7 +160,7 @@ class Mutation:
     )
     async def adjust_stock(self, info: Info[Context, None], id: strawberry.ID, by: int) -> Product:
         info.context.require_admin()
-        product = await info.context.state.catalogue.adjust_stock(str(id), by)
+        product = await info.context.service.catalogue.adjust_stock(str(id), by)
         return Product.from_doc(product)
 
 

@@ -55,15 +55,12 @@ def check_password(password: str) -> None:
 
 
 class Accounts:
-    """The users service's state: its database, its token issuer and its throttle."""
+    """Sign-up, login and reading users: over the database, the token issuer and the throttle."""
 
     def __init__(self, store: SqlStore, issuer: TokenIssuer, throttle: Throttle) -> None:
         self.store = store
         self.issuer = issuer
         self.throttle = throttle
-
-    async def check_ready(self) -> None:
-        await self.store.check_ready()
 
     def _session(self, user: UserRow) -> Session:
         token, expires_at = self.issuer.issue(user.id, Role(user.role))

@@ -9,17 +9,20 @@ from strawberry.fastapi import BaseContext
 from shopgraph_core.auth.verifier import Caller
 from shopgraph_core.errors import AppError, Forbidden, Unauthenticated
 
-StateT = TypeVar("StateT")
+ServiceT = TypeVar("ServiceT")
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-class RequestContext(BaseContext, Generic[StateT]):
-    """The service's state (its storage), the caller, and per-request DataLoaders."""
+class RequestContext(BaseContext, Generic[ServiceT]):
+    """The service object (`shopgraph_core.runtime.service`), the caller, and per-request
+    DataLoaders."""
 
-    def __init__(self, state: StateT, caller: Caller | None, auth_error: AppError | None) -> None:
+    def __init__(
+        self, service: ServiceT, caller: Caller | None, auth_error: AppError | None
+    ) -> None:
         super().__init__()
-        self.state = state
+        self.service = service
         self._caller = caller
         # A bad token is reported only when a resolver asks who is calling.
         self._auth_error = auth_error

@@ -1,8 +1,8 @@
 """The app factory: a service is its schema, its storage and its settings, nothing else."""
 
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -17,22 +17,19 @@ from shopgraph_core.observability.metrics import metrics_endpoint
 from shopgraph_core.observability.telemetry import RequestTelemetryMiddleware
 from shopgraph_core.observability.tracing import configure_tracing
 from shopgraph_core.runtime import health
+from shopgraph_core.runtime.service import RunningService
 from shopgraph_core.settings import ServiceSettings
 from shopgraph_core.web.guards import BodySizeLimit, GatewayOnly
 
 GRAPHQL_PATH = "/graphql"
 logger = logging.getLogger("shopgraph.app")
 
-# Opens the service's storage for the app's lifetime and yields its state object, which must
-# offer `check_ready()` for the readiness probe.
-ServiceLifespan = Callable[[FastAPI], AbstractAsyncContextManager[health.Storage]]
-
 
 def create_service_app(
     *,
     settings: ServiceSettings,
     schema: SubgraphSchema,
-    lifespan: ServiceLifespan,
+    running_service: RunningService,
     verifier: TokenVerifier | None = None,
     routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
@@ -46,8 +43,8 @@ def create_service_app(
 
     @asynccontextmanager
     async def app_lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with lifespan(app) as state:
-            app.state.service = state
+        async with running_service() as service:
+            app.state.service = service
             logger.info("%s ready on port %s", settings.service_name, settings.port)
             yield
 

@@ -2,22 +2,15 @@
 
 import asyncio
 import logging
-from typing import Protocol
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from shopgraph_core.runtime.service import Service
 from shopgraph_core.storage.outages import is_storage_outage
 
 logger = logging.getLogger("shopgraph.health")
 READY_TIMEOUT_S = 3.0
-
-
-class Storage(Protocol):
-    """What a service's state must offer for the readiness probe."""
-
-    async def check_ready(self) -> None:
-        """Raise when the service's storage cannot answer."""
 
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -30,9 +23,9 @@ async def live() -> dict[str, str]:
 
 @router.get("/ready")
 async def ready(request: Request) -> JSONResponse:
-    storage: Storage = request.app.state.service
+    service: Service = request.app.state.service
     try:
-        await asyncio.wait_for(storage.check_ready(), READY_TIMEOUT_S)
+        await asyncio.wait_for(service.check_ready(), READY_TIMEOUT_S)
     except Exception as exc:  # any failure means "not ready"; the reason stays in our log
         # An outage is expected news: one line, without the driver's long traceback.
         logger.warning(
