@@ -54,19 +54,27 @@ def http_jwks_loader(url: str, timeout_s: float = 5.0) -> JwksLoader:
 
 
 class TokenVerifier:
-    def __init__(self, *, issuer: str, audience: str, jwks_loader: JwksLoader) -> None:
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        jwks_loader: JwksLoader,
+        refetch_interval_s: float = JWKS_REFETCH_INTERVAL_S,
+    ) -> None:
         self._issuer = issuer
         self._audience = audience
         self._load_jwks = jwks_loader
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
         self._lock = asyncio.Lock()
+        self._refetch_interval_s = refetch_interval_s
 
     async def _key_for(self, kid: str) -> jwt.PyJWK:
         if kid in self._keys:
             return self._keys[kid]
         async with self._lock:
-            stale = time.monotonic() - self._fetched_at > JWKS_REFETCH_INTERVAL_S
+            stale = time.monotonic() - self._fetched_at > self._refetch_interval_s
             if kid not in self._keys and stale:
                 self._fetched_at = time.monotonic()
                 try:
