@@ -6,13 +6,12 @@
 - a request holding text that is not Unicode (a lone UTF-16 surrogate, from JSON's
   "\\ud800") is refused whole with BAD_USER_INPUT before it runs, whatever field it is for;
 - every error leaves with `extensions.code` from the contract; a database outage is
-  UPSTREAM_UNAVAILABLE (`outages`); unexpected errors are logged here with their traceback
+  UPSTREAM_UNAVAILABLE (`storage.outages`); unexpected errors are logged here with their traceback
   but reach the client as a bare INTERNAL_SERVER_ERROR.
 """
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import strawberry
@@ -32,6 +31,7 @@ from shopgraph_core.graphql.strawberry_internals import (
     depth_limit_rule,
     operation_type_name,
 )
+from shopgraph_core.observability.telemetry import OperationRecord
 from shopgraph_core.settings import ServiceSettings
 from shopgraph_core.storage.outages import as_upstream_unavailable
 from shopgraph_core.validation.text import has_lone_surrogate, unencodable_text
@@ -40,15 +40,6 @@ logger = logging.getLogger("shopgraph.graphql")
 
 INTERNAL_MESSAGE = "Internal server error"
 CACHE_SIZE = 1000
-
-
-@dataclass(slots=True)
-class OperationRecord:
-    """What the telemetry middleware needs to know about the operation that ran."""
-
-    name: str | None
-    type: str
-    outcome: str
 
 
 def _shape_error(error: GraphQLError, *, debug: bool) -> GraphQLError:

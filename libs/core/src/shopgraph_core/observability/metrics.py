@@ -5,8 +5,9 @@ Labels stay low-cardinality: operation names are client-chosen, so only the firs
 unnamed operations share "anonymous". Every other label takes its values from a fixed set
 named here (database systems, statement verbs, outcomes), so no series grows without bound.
 
-The plumbing lives here (the storage and HTTP hooks are installed by `sql`, `mongo` and
-`MeasuredTransport`); a service's domain code only counts: `ORDERS_PLACED.count()`.
+The plumbing lives here (the storage and HTTP hooks are installed by `storage.sql_engine`,
+`storage.mongo_monitoring` and `MeasuredTransport`); a service's domain code only counts:
+`ORDERS_PLACED.count()`.
 Names follow Prometheus conventions: base units (seconds), `_total` on counters.
 """
 

@@ -2,13 +2,13 @@
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shopgraph_core.graphql.schema import OperationRecord
 from shopgraph_core.observability.metrics import (
     GRAPHQL_DURATION,
     GRAPHQL_REQUESTS,
@@ -21,6 +21,16 @@ access_logger = logging.getLogger("shopgraph.access")
 
 # Probes and scrapes would drown the access log; they are still counted.
 QUIET_PATHS = ("/health/", "/metrics")
+
+
+@dataclass(slots=True)
+class OperationRecord:
+    """What the GraphQL layer leaves on the request (`request.state.graphql`) about the
+    operation that ran, for this middleware."""
+
+    name: str | None
+    type: str
+    outcome: str
 
 
 class RequestTelemetryMiddleware:
