@@ -440,7 +440,8 @@ class Orders:
                     update(OrderRow)
                     .where(OrderRow.id == order.id, OrderRow.status == OrderStatus.CONFIRMED.value)
                     .values(
-                        status=OrderStatus.CANCELLED.value, updated_at=utcnow(Precision.MICROSECOND)
+                        status=OrderStatus.CANCELLED.value,
+                        updated_at=utcnow(Precision.MICROSECOND),
                     )
                 )
             order = await self.get(order.id) or order

@@ -392,9 +392,8 @@ class Reservations:
         take, block, _ = _marks(doc.id)
         item = doc.items[index]
         for _ in range(TAKE_ATTEMPTS):
-            if (
-                utcnow(Precision.MILLISECOND) >= doc.expires_at
-            ):  # the sweeper may be rolling us back by now
+            # The sweeper may be rolling us back by now.
+            if utcnow(Precision.MILLISECOND) >= doc.expires_at:
                 break
             raw = await self._products.find_one_and_update(
                 {
