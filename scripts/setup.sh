@@ -52,6 +52,9 @@ if $want_test; then
   apt_install mariadbd mariadb-server chromium chromium
   # The log-pipeline tests run OpenSearch from Maven Central, its launcher from Java source.
   apt_install javac openjdk-17-jdk-headless mvn maven
+  # ci/local.sh check and the chart tests lint shell scripts; gitlab-ci-local copies the
+  # checkout with rsync.
+  apt_install shellcheck shellcheck rsync rsync
 fi
 
 # Prometheus (server and promtool): the tests need it; `make run` starts it when it can be

@@ -300,7 +300,9 @@ def orders_settings(
         "products_internal_url": products_url,
         "internal_service_token": SERVICE_TOKEN,
         "jwks_url": jwks_url,
-        "products_timeout_s": 2.0,
+        # Generous: on a loaded 2-core CI machine ten concurrent reservations can take
+        # seconds. Tests about timeouts set their own (test_resilience.py).
+        "products_timeout_s": 10.0,
         "products_retries": 2,
         "products_retry_backoff_s": 0.05,
         # Tests run the reconciler by hand, except the one that watches it run by itself.
