@@ -13,9 +13,9 @@ from pydantic import SecretStr, ValidationError
 from shopgraph_core.graphql.schema import build_schema
 from shopgraph_core.runtime.app import create_service_app
 from shopgraph_core.settings import ServiceSettings
-from shopgraph_core.testing.graphql_client import serve_in_process
-from shopgraph_core.testing.tokens import TestTokens
 from shopgraph_core.web.guards import GATEWAY_TOKEN_HEADER
+from shopgraph_testing.graphql import serve_in_process
+from shopgraph_testing.tokens import TestTokens
 
 GATEWAY_TOKEN = "gateway-token-for-tests-" + "x" * 16
 QUERY = b'{"query": "{ echo(text: \\"hi\\") }"}'
@@ -28,7 +28,7 @@ class Query:
         return text
 
 
-class NoStorage:
+class Storage:
     async def check_ready(self) -> None:
         return None
 
@@ -45,8 +45,8 @@ def service_app(**settings: Any) -> FastAPI:
     values = ServiceSettings(environment="test", **settings)
 
     @asynccontextmanager
-    async def running_service() -> AsyncIterator[NoStorage]:
-        yield NoStorage()
+    async def running_service() -> AsyncIterator[Storage]:
+        yield Storage()
 
     return create_service_app(
         settings=values,

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from shopgraph_core.auth.issuer import TokenIssuer
-from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes
+from shopgraph_testing.graphql import GraphQLClient, error_codes
 from shopgraph_users.settings import UsersSettings
 from shopgraph_users.tokens import load_or_create_dev_key
 

@@ -16,20 +16,14 @@ from shopgraph_stack.topology import (
     VENV_BIN,
     Topology,
 )
+from shopgraph_testing.graphql import Answer, BlockingGraphQLClient
 
 
 def graphql(
     url: str, query: str, variables: dict[str, Any] | None = None, token: str | None = None
-) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = httpx.post(
-        f"{url}/graphql",
-        json={"query": query, "variables": variables or {}},
-        headers=headers,
-        timeout=30,
-    )
-    body: dict[str, Any] = response.json()
-    return body
+) -> Answer:
+    with httpx.Client(base_url=url, timeout=30) as http:
+        return BlockingGraphQLClient(http).execute(query, variables, token=token)
 
 
 def seed_demo_data(topology: Topology, supervisor: Supervisor) -> None:
@@ -90,8 +84,12 @@ def running_stack(
     gateway: str = "auto",
     echo: bool = True,
     demo_data: bool = True,
+    traces: str = "auto",
+    opensearch_url: str | None = None,
 ) -> Iterator[tuple[Topology, Supervisor]]:
-    topology = Topology.load(data_dir, port_offset, gateway)
+    topology = Topology.load(
+        data_dir, port_offset, gateway, traces=traces, opensearch_url=opensearch_url
+    )
     with supervised(topology.data_dir / "logs", echo=echo) as supervisor:
         for component in topology.components():
             supervisor.start(component)
