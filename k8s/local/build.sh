@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the local cluster's binaries from the Go module proxy into the ignored .local/k8s/bin:
 # kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy and kubectl
-# (Kubernetes v1.31.14, module k8s/local/kubebins) and etcd 3.5.21 (module k8s/local/etcd).
+# (Kubernetes v1.31.14, module k8s/local/kubebins), etcd 3.5.21 (module k8s/local/etcd) and
+# CoreDNS 1.11.3 (go install; its go.mod has no replace directives).
 # A binary is rebuilt only when its module changed since it was built. Prints each build's
 # time and the total; the first (cold) build takes about 35 minutes on 2 busy cores, later
 # ones seconds (the Go module and build caches are the machine's usual ones).
@@ -12,6 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 export PATH="$HOME/.local/bin:$PATH"
 
 KUBE_VERSION=v1.31.14
+COREDNS_VERSION=1.11.3
 BIN=$PWD/.local/k8s/bin
 KUBE_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
 say() { echo "k8s-build: $*" >&2; }
@@ -53,6 +55,14 @@ build() { # build NAME MODULE_DIR PACKAGE [LDFLAGS]
 }
 
 build etcd k8s/local/etcd .
+if "$BIN/coredns" -version 2>/dev/null | grep -qx "CoreDNS-$COREDNS_VERSION"; then
+  say "coredns is up to date"
+else
+  t=$SECONDS
+  say "building coredns $COREDNS_VERSION (started $(date -u +%H:%M:%S) UTC)"
+  GOBIN=$BIN nice -n 10 go install -trimpath -ldflags "-s -w" "github.com/coredns/coredns@v$COREDNS_VERSION"
+  say "built coredns in $((SECONDS - t)) s"
+fi
 for c in "${KUBE_CMDS[@]}"; do build "$c" k8s/local/kubebins "./cmd/$c" "$LDF"; done
 "$BIN/kubectl" version --client | grep -q "$KUBE_VERSION" || { say "kubectl does not report $KUBE_VERSION"; exit 1; }
 say "all binaries ready in $BIN: $((SECONDS - total)) s"

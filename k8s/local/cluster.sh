@@ -6,7 +6,7 @@
 #                                                    K8S_LOCAL_NODE=0 also means no node)
 #   k8s/local/cluster.sh install [VALUE_SET]         helm install the chart (default: review)
 #   k8s/local/cluster.sh status                      nodes, pods, the tiers reached
-#   k8s/local/cluster.sh storage                     the default StorageClass and local volumes
+#   k8s/local/cluster.sh prepare NAMESPACE           local volumes and the FerretDB Secret (values-local)
 #   k8s/local/cluster.sh down                        stop and remove everything `up` made
 #   k8s/local/cluster.sh env                         the exports for kubectl and helm
 #   k8s/local/cluster.sh snapshot                    what `down` must leave as it found it
@@ -385,11 +385,19 @@ down_node() {
   # Stop the kubelet first so it restarts nothing, then every pod container and sandbox.
   stop_one kubelet
   if alive containerd; then
-    for task in $(ctr tasks ls -q 2>/dev/null); do ctr tasks kill -s KILL "$task" >/dev/null 2>&1 || true; done
+    for task in $(ctr tasks ls -q 2>/dev/null); do ctr tasks kill -s SIGKILL "$task" >/dev/null 2>&1 || true; done
     sleep 1
     for task in $(ctr tasks ls -q 2>/dev/null); do ctr tasks rm -f "$task" >/dev/null 2>&1 || true; done
     stop_one containerd
   fi
+  # Whatever still runs in the pods' cgroups (under our --cgroup-root) is ours: stop it.
+  local h
+  for h in /sys/fs/cgroup/pids/"$CGROUP_ROOT" /sys/fs/cgroup/memory/"$CGROUP_ROOT"; do
+    [[ -d "$h" ]] || continue
+    find "$h" -name cgroup.procs -exec cat {} + | while read -r pid; do
+      if kill -KILL "$pid" 2>/dev/null; then say "stopped pod process $pid"; fi
+    done
+  done
   # Shims outlive containerd: find ours by the socket path only this cluster uses.
   grep -l -s -F -- "$STATE/containerd/containerd.sock" /proc/[0-9]*/cmdline | cut -d/ -f3 \
     | while read -r pid; do
@@ -426,7 +434,8 @@ DNS_IP=${SERVICE_FIRST_IP%.*}.10
 BRIDGE_IP=${POD_CIDR%.*}.1
 
 node_iptables() { # the unpacked iptables (legacy backend), as kube-proxy runs it
-  LD_LIBRARY_PATH=$NODE_ROOT/usr/lib/x86_64-linux-gnu "$NODE_ROOT/usr/sbin/$1" "${@:2}"
+  LD_LIBRARY_PATH=$NODE_ROOT/usr/lib/x86_64-linux-gnu XTABLES_LIBDIR=$NODE_ROOT/usr/lib/x86_64-linux-gnu/xtables \
+    "$NODE_ROOT/usr/sbin/$1" "${@:2}"
 }
 
 kube_proxy_chains() { # "TOOL TABLE CHAIN" for every KUBE-* chain, IPv4 and IPv6
@@ -438,9 +447,14 @@ kube_proxy_chains() { # "TOOL TABLE CHAIN" for every KUBE-* chain, IPv4 and IPv6
   done
 }
 
+proxy_synced() { # the kube-dns Service's rules are in the nat table
+  node_iptables iptables-legacy-save -t nat 2>/dev/null | grep -q -- "-d $DNS_IP/32"
+}
+
 kube_proxy() { # kube-proxy with the unpacked iptables on its PATH
   env PATH="$NODE_ROOT/usr/sbin:/usr/sbin:/usr/bin:/sbin:/bin" \
-    LD_LIBRARY_PATH="$NODE_ROOT/usr/lib/x86_64-linux-gnu" "$BIN/kube-proxy" "$@"
+    LD_LIBRARY_PATH="$NODE_ROOT/usr/lib/x86_64-linux-gnu" \
+    XTABLES_LIBDIR="$NODE_ROOT/usr/lib/x86_64-linux-gnu/xtables" "$BIN/kube-proxy" "$@"
 }
 
 up_traffic() {
@@ -452,16 +466,6 @@ up_traffic() {
   touch "$STATE/proxy-started"
   # --iptables-localhost-nodeports=false: no route_localnet change; conntrack values 0: leave
   # the machine's conntrack settings alone; NodePorts only on loopback.
-  kube_proxy_chains >"$STATE/iptables-chains.before"
-  start kube-proxy env PATH="$NODE_ROOT/usr/sbin:/usr/sbin:/usr/bin:/sbin:/bin" \
-    LD_LIBRARY_PATH="$NODE_ROOT/usr/lib/x86_64-linux-gnu" "$BIN/kube-proxy" \
-    --kubeconfig="$STATE/kube-proxy.kubeconfig" \
-    --hostname-override=localhost --proxy-mode=iptables --cluster-cidr="$POD_CIDR" \
-    --metrics-bind-address="127.0.0.1:$KUBE_PROXY_METRICS_PORT" \
-    --healthz-bind-address="127.0.0.1:$KUBE_PROXY_HEALTHZ_PORT" \
-    --iptables-localhost-nodeports=false --nodeport-addresses=127.0.0.1/32 \
-    --conntrack-max-per-core=0 --conntrack-tcp-timeout-established=0 --conntrack-tcp-timeout-close-wait=0
-  wait_for kube-proxy 60 kube-proxy curl -fsS "http://127.0.0.1:$KUBE_PROXY_HEALTHZ_PORT/healthz"
   # CoreDNS runs on the node as a process, serving the bridge address; the kube-dns Service
   # points at it. Cluster names only: no forwarder, so no query leaves the machine.
   kubectl apply -f - >/dev/null <<YAML
@@ -506,6 +510,17 @@ subsets:
       - {name: dns, port: 53, protocol: UDP}
       - {name: dns-tcp, port: 53, protocol: TCP}
 YAML
+  kube_proxy_chains >"$STATE/iptables-chains.before"
+  start kube-proxy env PATH="$NODE_ROOT/usr/sbin:/usr/sbin:/usr/bin:/sbin:/bin" \
+    LD_LIBRARY_PATH="$NODE_ROOT/usr/lib/x86_64-linux-gnu" \
+    XTABLES_LIBDIR="$NODE_ROOT/usr/lib/x86_64-linux-gnu/xtables" "$BIN/kube-proxy" \
+    --kubeconfig="$STATE/kube-proxy.kubeconfig" \
+    --hostname-override=localhost --proxy-mode=iptables --cluster-cidr="$POD_CIDR" \
+    --metrics-bind-address="127.0.0.1:$KUBE_PROXY_METRICS_PORT" \
+    --healthz-bind-address="127.0.0.1:$KUBE_PROXY_HEALTHZ_PORT" \
+    --iptables-localhost-nodeports=false --nodeport-addresses="$BRIDGE_IP/32" \
+    --conntrack-max-per-core=0 --conntrack-tcp-timeout-established=0 --conntrack-tcp-timeout-close-wait=0
+  wait_for kube-proxy 90 kube-proxy proxy_synced
   cat >"$STATE/Corefile" <<COREFILE
 .:53 {
     bind $BRIDGE_IP
@@ -537,6 +552,9 @@ down_traffic() {
     kube_proxy_chains | while read -r tool table chain; do
       grep -qx "$tool $table $chain" "$STATE/iptables-chains.before" && continue
       node_iptables "$tool" -t "$table" -F "$chain" 2>/dev/null || true
+      # and the jumps to it (KUBE-FIREWALL from INPUT and OUTPUT, for one)
+      node_iptables "$tool" -t "$table" -S | awk -v c="$chain" '$1 == "-A" && $NF == c {$1 = "-D"; print}' \
+        | while read -r -a rule; do node_iptables "$tool" -t "$table" "${rule[@]}" || true; done
     done
     kube_proxy_chains | while read -r tool table chain; do
       grep -qx "$tool $table $chain" "$STATE/iptables-chains.before" && continue
@@ -588,6 +606,21 @@ YAML
   } | kubectl apply -f - >/dev/null
 }
 
+# FerretDB v1 on SQLite has no SCRAM (pymongo: 'Unsupported authentication mechanism
+# "SCRAM-SHA-1"'), so the products URL carries no credentials: values-local.yaml names this
+# Secret as databases.products.existingSecret instead of the chart's generated one.
+ferretdb_secret() { # ferretdb_secret NAMESPACE
+  kubectl -n "$1" get secret shopgraph-products-db-ferretdb >/dev/null 2>&1 && return
+  kubectl -n "$1" create secret generic shopgraph-products-db-ferretdb \
+    --from-literal=root-password="$(openssl rand -hex 16)" --from-literal=password="$(openssl rand -hex 16)" \
+    --from-literal=url="mongodb://shopgraph-products-db:27017/products" >/dev/null
+}
+
+prepare() { # prepare NAMESPACE: what values-local.yaml expects to exist
+  local_storage
+  ferretdb_secret "$1"
+}
+
 has_node() { kubectl get node localhost >/dev/null 2>&1; }
 
 cmd_install() { # install [VALUE_SET]: the chart into namespace shopgraph (default: review)
@@ -597,10 +630,16 @@ cmd_install() { # install [VALUE_SET]: the chart into namespace shopgraph (defau
   [[ -f "$KUBECONFIG" ]] || die "no cluster is up: k8s/local/cluster.sh up"
   restricted_namespace "$ns"
   if has_node; then
-    local_storage
+    prepare "$ns"
+    local router=()
+    if [[ ! -f "$ROOT/images/router.oci.tar" ]]; then
+      say "no router image (make router, then k8s/local/images.sh): the release runs without router pods"
+      router=(--set router.replicaCount=0)
+    fi
     # --atomic: wait for every pod and hook Job, roll back on any failure.
     "$HELM" upgrade --install shopgraph "$REPO/k8s/helm/shopgraph" -n "$ns" -f "$values" \
-      -f "$REPO/k8s/local/values-local.yaml" --atomic --timeout "${K8S_LOCAL_HELM_TIMEOUT:-15m}"
+      -f "$REPO/k8s/local/values-local.yaml" "${router[@]}" --atomic \
+      --timeout "${K8S_LOCAL_HELM_TIMEOUT:-15m}"
   else
     # No node: nothing can run, so Helm can wait neither for pods nor for hook Jobs.
     "$HELM" upgrade --install shopgraph "$REPO/k8s/helm/shopgraph" -n "$ns" -f "$values" --no-hooks
@@ -613,9 +652,10 @@ cmd_status() {
   [[ -f "$KUBECONFIG" ]] || { say "no cluster is up"; return 1; }
   kubectl get nodes -o wide 2>/dev/null || true
   kubectl get pods -A -o wide 2>/dev/null || true
-  local tier=1
-  if has_node && node_ready; then tier=2; fi
-  say "tiers reached: control plane + admission (1)$( ((tier >= 2)) && echo ', node running pods (2)')"
+  local tiers="control plane and admission (1)"
+  if has_node && node_ready; then tiers+=", a node running pods (2)"; fi
+  if alive kube-proxy && alive coredns; then tiers+=", Services and cluster DNS (3)"; fi
+  say "tiers reached: $tiers"
 }
 
 # --- down ---------------------------------------------------------------------------------
@@ -664,6 +704,10 @@ clean_node_traces() { # what the node's tools left outside $STATE, and the mount
     done
   fi
   if [[ -f "$STATE/bridge" ]] && ip link show "$BRIDGE" >/dev/null 2>&1; then
+    # The host ends of the pods' veth pairs, should a pod's namespace outlive its deletion.
+    ip -o link show master "$BRIDGE" | awk -F': ' '{print $2}' | sed 's/@.*//' | while read -r link; do
+      if ip link delete "$link" 2>/dev/null; then say "deleted $link"; fi
+    done
     if ip link delete "$BRIDGE"; then say "deleted bridge $BRIDGE and its routes"; fi
   fi
   if [[ -f "$STATE/preexisting" ]]; then
@@ -718,7 +762,7 @@ case "${1:-}" in
   down) cmd_down ;;
   install) shift; cmd_install "$@" ;;
   status) cmd_status ;;
-  storage) local_storage ;;
+  prepare) prepare "${2:?namespace}" ;;
   env) cmd_env ;;
   snapshot) snapshot ;;
   *) sed -n '2,18p' "$0" >&2; exit 2 ;;

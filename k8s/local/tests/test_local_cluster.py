@@ -303,7 +303,7 @@ def test_chart_on_the_control_plane(cluster: Cluster, value_set: str) -> None:
 def _node_or_skip(cluster: Cluster) -> None:
     if cluster.has_node():
         return
-    reason = "no node: the cluster runs its control plane only (needs root and k8s/local/images.sh)"
+    reason = "no node in this run (K8S_LOCAL_NODE=0, not root, or k8s/local/images.sh not run)"
     if os.environ.get("K8S_LOCAL_REQUIRED") == "1":
         pytest.fail(reason)
     pytest.skip(reason)
@@ -341,7 +341,7 @@ def release_on_node(cluster: Cluster) -> Cluster:
     """Tier 2: `helm install --atomic` of the review set with the local images (hooks run)."""
     _node_or_skip(cluster)
     _restricted_namespace(cluster, NODE_NAMESPACE)
-    cluster.run(str(CLUSTER), "storage")
+    cluster.run(str(CLUSTER), "prepare", NODE_NAMESPACE)
     started = time.monotonic()
     installed = cluster.helm("install", *_node_release_args(), "--atomic", "--timeout", "15m")
     print(f"helm install --atomic: {time.monotonic() - started:.0f} s")
