@@ -1,5 +1,5 @@
 # The single entry point. Every target installs what it needs first (scripts/setup.sh).
-.PHONY: run test check lint format schema schema-check bench router help setup versions ci-check ci-local monitoring-check monitoring-sync logs-setup kibana-import logging-check logging-chart-sync chart-check chart-sync chart-docs load load-knee load-prepare k8s-up k8s-test k8s-down
+.PHONY: run test test-unit setup-checks check lint format schema schema-check bench router help setup versions ci-check ci-local monitoring-check monitoring-sync logs-setup kibana-import logging-check logging-chart-sync chart-check chart-sync chart-docs load load-knee load-prepare k8s-up k8s-test k8s-down
 
 # uv installs itself into ~/.local/bin; put it on PATH here so every target works from a fresh
 # shell on a fresh clone, not only the scripts/*.sh wrappers.
@@ -12,7 +12,11 @@ run:  ## run the whole system: FerretDB, subgraphs, gateway on :4000, demo data
 	scripts/run.sh
 
 test:  ## every check and test, starting the databases and the gateway it needs
-	scripts/test.sh $(PYTEST_ARGS)
+	scripts/test.sh --all $(PYTEST_ARGS)
+
+test-unit:  ## the tests that need no MariaDB, FerretDB, OpenSearch or stack (PYTEST_ARGS=)
+	scripts/setup.sh --test && scripts/install-ops-tools.sh && \
+	  uv run --frozen pytest -m "not mariadb and not servers" $(PYTEST_ARGS)
 
 setup:  ## install what the system needs (uv, Python and npm packages, FerretDB); idempotent
 	scripts/setup.sh
@@ -20,16 +24,19 @@ setup:  ## install what the system needs (uv, Python and npm packages, FerretDB)
 versions: setup  ## the versions of the tools the targets run
 	@uv --version && node --version && go version && uv run --frozen python --version
 
+setup-checks:  ## install what the static checks need: uv, the Python and npm packages (no Go)
+	scripts/setup.sh --checks
+
 check: lint schema-check  ## the fast loop: lint, types, SDL/supergraph drift, contract (no databases)
 	ci/local.sh validate
 
-lint: setup  ## ruff and mypy
+lint: setup-checks  ## ruff and mypy
 	uv run --frozen ruff check . && uv run --frozen ruff format --check . && uv run --frozen mypy
 
-format: setup  ## apply ruff's fixes and formatting
+format: setup-checks  ## apply ruff's fixes and formatting
 	uv run --frozen ruff check --fix . && uv run --frozen ruff format .
 
-schema-check: setup  ## fail if the exported SDL or schema.graphql is stale, or the contract is not held
+schema-check: setup-checks  ## fail if the exported SDL or schema.graphql is stale, or the contract is not held
 	scripts/schema.sh --check && node supergraph/check-contract.mjs
 
 ci-check: setup  ## .gitlab-ci.yml against GitLab's schema, shellcheck on CI scripts, cheap jobs locally
@@ -38,13 +45,13 @@ ci-check: setup  ## .gitlab-ci.yml against GitLab's schema, shellcheck on CI scr
 ci-local:  ## run the pipeline's jobs that need no registry or cluster, with gitlab-ci-local
 	ci/local.sh run
 
-schema: setup  ## export every subgraph's SDL and compose schema.graphql
+schema: setup-checks  ## export every subgraph's SDL and compose schema.graphql
 	scripts/schema.sh
 
 bench:  ## benchmarks, printed as ratios against a baseline measured in the same run
 	scripts/setup.sh --test && uv run --frozen python -m benchmarks $(BENCH_ARGS)
 
-router:  ## build the real Apollo Router from crates.io (about an hour on 2 cores)
+router:  ## build the real Apollo Router from crates.io (38 min cold on 2 cores: docs/router.md)
 	scripts/install-router.sh
 
 

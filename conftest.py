@@ -1,13 +1,25 @@
-"""Fixtures shared by every package's tests: one private MariaDB server per test run, and one
-OpenSearch node for the log-pipeline tests."""
+"""Fixtures shared by every package's tests: one private MariaDB server per test run, one
+MongoDB-wire server, and one OpenSearch node for the log-pipeline tests.
+
+Tests that use one of them, or the whole stack, are marked `servers`, so that `make test-unit`
+(`-m "not mariadb and not servers"`) can leave them out."""
 
 import os
 from collections.abc import Iterator
 
 import pytest
 
-from shopgraph_core.testing.servers import mariadb_server, mongo_server
-from shopgraph_logpipeline.testing import opensearch_node
+from shopgraph_testing.opensearch import opensearch_node
+from shopgraph_testing.servers import mariadb_server, mongo_server
+
+# Fixtures that start a server (or the whole stack) for the run.
+SERVER_FIXTURES = {"mariadb_url", "mongodb_url", "opensearch_url", "gateway"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.servers)
 
 
 @pytest.fixture(scope="session")

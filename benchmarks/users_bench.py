@@ -32,12 +32,8 @@ from fastapi import FastAPI, Query
 from sqlalchemy import select
 
 from shopgraph_core.sql import SqlStore
-from shopgraph_core.testing.servers import (
-    free_port,
-    mariadb_server,
-    new_mysql_database,
-    wait_for_port,
-)
+from shopgraph_testing.processes import port_open, wait_until_ready
+from shopgraph_testing.servers import free_port, mariadb_server, new_mysql_database
 from shopgraph_users.app import MIGRATIONS_DIR, create_app
 from shopgraph_users.models import UserRow
 from shopgraph_users.settings import UsersSettings
@@ -74,7 +70,7 @@ def _bare_app(database_url: str) -> FastAPI:
 
 def _serve(kind: str, port: int, data_dir: str, database_url: str | None) -> None:
     settings = UsersSettings(
-        environment="test",  # type: ignore[arg-type]
+        environment="test",
         SHOPGRAPH_DATA_DIR=Path(data_dir),
         database_url=database_url,
         log_level="WARNING",
@@ -94,7 +90,7 @@ def _server(kind: str, data_dir: str, database_url: str | None) -> Iterator[str]
     )
     process.start()
     try:
-        wait_for_port(port, 180)  # a loaded machine imports slowly
+        wait_until_ready(f"{kind} server", port_open(port), 180)  # a loaded machine imports slowly
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()

@@ -4,17 +4,19 @@ import json
 import subprocess
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from shopgraph_core.testing.graphql_client import error_codes
 from shopgraph_stack.topology import REPO
+from shopgraph_testing.drivers.gateway import Gateway
+from shopgraph_testing.graphql import error_codes
 
 ME = "query Me { me { id email role } }"
 
 
-def test_sign_up_log_in_and_me(gateway: Any) -> None:
+def test_sign_up_log_in_and_me(gateway: Gateway) -> None:
     signed_up = gateway.sign_up(password="gateway pass 1")
 
     login = gateway.execute(
@@ -35,7 +37,7 @@ def test_sign_up_log_in_and_me(gateway: Any) -> None:
     assert anonymous == {"data": {"me": None}}
 
 
-def test_forged_token_is_refused(gateway: Any) -> None:
+def test_forged_token_is_refused(gateway: Gateway) -> None:
     token = gateway.sign_up()["token"]
     header, payload, signature = token.split(".")
     forged = f"{header}.{payload}.{signature[::-1]}"
@@ -46,7 +48,7 @@ def test_forged_token_is_refused(gateway: Any) -> None:
     assert body["data"] == {"me": None}
 
 
-def test_errors_carry_their_codes_and_no_internals(gateway: Any) -> None:
+def test_errors_carry_their_codes_and_no_internals(gateway: Gateway) -> None:
     taken = gateway.sign_up()["user"]["email"]
     cases = {
         "CONFLICT": ({"email": taken, "password": "long enough", "name": "x"}),
@@ -69,7 +71,7 @@ def test_errors_carry_their_codes_and_no_internals(gateway: Any) -> None:
     assert error_codes(forbidden) == ["FORBIDDEN"]
 
 
-def test_trace_context_reaches_the_subgraph(gateway: Any) -> None:
+def test_trace_context_reaches_the_subgraph(gateway: Gateway) -> None:
     trace_id = uuid.uuid4().hex
     token = gateway.sign_up()["token"]
 
@@ -96,7 +98,7 @@ def test_trace_context_reaches_the_subgraph(gateway: Any) -> None:
     assert any(line.get("user", {}).get("id") for line in traced)
 
 
-def test_cors_preflight_allows_the_explorer_origin(gateway: Any) -> None:
+def test_cors_preflight_allows_the_explorer_origin(gateway: Gateway) -> None:
     origin = gateway.url
     response = gateway.http.options(
         "/graphql",
@@ -111,7 +113,7 @@ def test_cors_preflight_allows_the_explorer_origin(gateway: Any) -> None:
     assert "authorization" in response.headers["access-control-allow-headers"].lower()
 
 
-def test_health_check(gateway: Any) -> None:
+def test_health_check(gateway: Gateway) -> None:
     port = gateway.topology.gateway_health_port
     response = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
 
@@ -119,7 +121,7 @@ def test_health_check(gateway: Any) -> None:
     assert response.json() == {"status": "UP"}
 
 
-def test_subgraph_down_is_upstream_unavailable_without_urls(gateway: Any) -> None:
+def test_subgraph_down_is_upstream_unavailable_without_urls(gateway: Gateway) -> None:
     gateway.supervisor.stop("users")
     try:
         body = gateway.execute(ME, token=None)
@@ -132,7 +134,7 @@ def test_subgraph_down_is_upstream_unavailable_without_urls(gateway: Any) -> Non
     assert gateway.execute(ME) == {"data": {"me": None}}
 
 
-def test_graphiql_explorer_runs_a_query_in_chromium(gateway: Any, tmp_path: Any) -> None:
+def test_graphiql_explorer_runs_a_query_in_chromium(gateway: Gateway, tmp_path: Path) -> None:
     """The offline explorer in headless Chromium: the page loads, runs a query, shows it.
 
     Through the Node gateway it is at the gateway's URL; beside the router, which serves

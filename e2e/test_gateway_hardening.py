@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from shopgraph_core.errors import ErrorCode
+from shopgraph_testing.drivers.gateway import Gateway
 
 CONTRACT_CODES = {code.value for code in ErrorCode}
 JSON = {"content-type": "application/json"}
@@ -46,13 +47,13 @@ def codes(response: httpx.Response) -> list[tuple[str | None, str | None]]:
     ]
 
 
-def error_log_lines(gateway: Any) -> list[str]:
+def error_log_lines(gateway: Gateway) -> list[str]:
     name = "router" if gateway.kind == "router" else "gateway"
     lines = [line for line in gateway.service_log(name).splitlines() if line.startswith("{")]
     return [line for line in lines if json.loads(line).get("level", "").lower() == "error"]
 
 
-def test_a_document_bomb_is_refused_while_a_probe_is_answered(gateway: Any) -> None:
+def test_a_document_bomb_is_refused_while_a_probe_is_answered(gateway: Gateway) -> None:
     """D1: 100,000 `__typename` aliases (1.8 MB) froze the Node gateway for 13 s."""
     bomb = json.dumps({"query": aliases(100_000, "__typename")})
     assert 1_500_000 < len(bomb) < 2 * 1024 * 1024
@@ -87,7 +88,7 @@ def test_a_document_bomb_is_refused_while_a_probe_is_answered(gateway: Any) -> N
     ("count", "field"), [(8000, 'product(id: "p") { id name }'), (1000, 'product(id: "p") { id }')]
 )
 def test_many_root_field_aliases_are_refused_before_planning(
-    gateway: Any, count: int, field: str
+    gateway: Gateway, count: int, field: str
 ) -> None:
     """D1: 8,000 `product(id)` aliases stalled planning for 8 s. Over the token limit both
     gateways refuse; under it the Node gateway's root-field cap does, and the router (whose
@@ -104,7 +105,7 @@ def test_many_root_field_aliases_are_refused_before_planning(
     print(f"[{gateway.kind}] {count} aliases answered {response.status_code} in {elapsed:.3f} s")
 
 
-def test_a_subscription_is_a_4xx_bad_user_input(gateway: Any) -> None:
+def test_a_subscription_is_a_4xx_bad_user_input(gateway: Gateway) -> None:
     """D4: it was HTTP 500 INVALID_GRAPHQL."""
     response = gateway.http.post("/graphql", json={"query": "subscription S { __typename }"})
 
@@ -144,6 +145,18 @@ BAD_REQUESTS: dict[str, tuple[str, str, dict[str, str], bytes | None]] = {
         b"query=x",
     ),
     "XML content type": ("POST", "", {"content-type": "application/xml"}, b"<query/>"),
+    "GET with an XML content type": (
+        "GET",
+        "?query=%7B__typename%7D",
+        {**PREFLIGHT, "content-type": "application/xml"},
+        None,
+    ),
+    "Accept without JSON": (
+        "POST",
+        "",
+        {**JSON, "accept": "text/html"},
+        json.dumps({"query": PROBE}).encode(),
+    ),
     "unknown operation name": (
         "POST",
         "",
@@ -213,7 +226,7 @@ BAD_REQUESTS: dict[str, tuple[str, str, dict[str, str], bytes | None]] = {
 }
 
 
-def test_a_fuzz_of_bad_requests_gets_only_contract_codes(gateway: Any) -> None:
+def test_a_fuzz_of_bad_requests_gets_only_contract_codes(gateway: Gateway) -> None:
     """D5: 787 errors carried codes outside the contract (GRAPHQL_VALIDATION_FAILED, ...)."""
     errors_before = len(error_log_lines(gateway))
     seen: dict[str, str] = {}
@@ -233,7 +246,7 @@ def test_a_fuzz_of_bad_requests_gets_only_contract_codes(gateway: Any) -> None:
     assert error_log_lines(gateway)[errors_before:] == []
 
 
-def test_automatic_persisted_queries(gateway: Any) -> None:
+def test_automatic_persisted_queries(gateway: Gateway) -> None:
     """D7: a hash mismatch was HTTP 400 INTERNAL_SERVER_ERROR plus an error log line."""
     query = f"query Apq{time.monotonic_ns()} {{ __typename }}"
     extensions = _apq(_sha256(query))
@@ -254,7 +267,7 @@ def test_automatic_persisted_queries(gateway: Any) -> None:
     assert error_log_lines(gateway)[errors_before:] == []
 
 
-def test_csrf_rule_holds(gateway: Any) -> None:
+def test_csrf_rule_holds(gateway: Gateway) -> None:
     """The router's CSRF rule now runs in its Rhai script: the same answers as before."""
     query = "?query=%7B__typename%7D"
 
@@ -280,7 +293,7 @@ def _non_loopback_ipv4() -> str | None:
     return None
 
 
-def test_the_development_gateway_listens_on_loopback_only(gateway: Any) -> None:
+def test_the_development_gateway_listens_on_loopback_only(gateway: Gateway) -> None:
     """W6: it listened on 0.0.0.0, putting GraphiQL and the dev admin login on the network."""
     address = _non_loopback_ipv4()
     if address is None:

@@ -10,10 +10,11 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
+
+from shopgraph_testing.drivers.gateway import Gateway
 
 
-def _load(gateway: Any, results: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _load(gateway: Gateway, results: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """The runner, as `make load` starts it, against the session's gateway."""
     return subprocess.run(
         [
@@ -27,7 +28,7 @@ def _load(gateway: Any, results: Path, *args: str) -> subprocess.CompletedProces
     )
 
 
-def test_the_smoke_plan_passes_with_a_dashboard(gateway: Any, tmp_path: Path) -> None:
+def test_the_smoke_plan_passes_with_a_dashboard(gateway: Gateway, tmp_path: Path) -> None:
     done = _load(gateway, tmp_path, "--plan", "smoke")
 
     assert done.returncode == 0, done.stderr[-4000:]
@@ -41,7 +42,7 @@ def test_the_smoke_plan_passes_with_a_dashboard(gateway: Any, tmp_path: Path) ->
     assert done.stderr.rstrip().endswith("load: SLO gate passed")
 
 
-def test_prepare_makes_the_test_data_once_and_restocks(gateway: Any, tmp_path: Path) -> None:
+def test_prepare_makes_the_test_data_once_and_restocks(gateway: Gateway, tmp_path: Path) -> None:
     from shopgraph_loadtest.prepare import LOAD_STOCK, Prepared, prepare
     from shopgraph_stack.topology import admin_credentials
 
@@ -84,7 +85,7 @@ def test_prepare_makes_the_test_data_once_and_restocks(gateway: Any, tmp_path: P
         assert "errors" not in login, login
 
 
-def test_out_of_stock_is_counted_as_a_business_answer(gateway: Any, tmp_path: Path) -> None:
+def test_out_of_stock_is_counted_as_a_business_answer(gateway: Gateway, tmp_path: Path) -> None:
     sold_out = gateway.execute(
         "mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }",
         {

@@ -23,6 +23,7 @@ import pytest
 from shopgraph_logpipeline.assets import ELASTICSEARCH_DIR, load_json
 from shopgraph_logpipeline.kibana import aggregated_fields, load_saved_objects, referenced_fields
 from shopgraph_logpipeline.search_setup import apply, detect_flavor
+from shopgraph_testing.drivers.gateway import Gateway
 
 SERVICES = ("users", "products", "orders")
 AGGREGATABLE = {"keyword", "long", "integer", "short", "double", "float", "date", "ip", "boolean"}
@@ -46,7 +47,7 @@ def _flatten(properties: dict[str, Any], prefix: str = "") -> dict[str, str]:
 class Captured:
     """The run's log lines, the trace of the traced order, and what was sent where."""
 
-    def __init__(self, gateway: Any) -> None:
+    def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
         self.trace_id = uuid.uuid4().hex
         self.lines: dict[str, list[str]] = {}
@@ -58,7 +59,7 @@ class Captured:
 
 
 @pytest.fixture(scope="module")
-def captured(gateway: Any) -> Captured:
+def captured(gateway: Gateway) -> Captured:
     run = Captured(gateway)
     token = gateway.sign_up()["token"]
     products = gateway.execute("{ products(first: 1, inStock: true) { edges { node { id } } } }")
@@ -140,7 +141,7 @@ def _json_lines(line: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def indexed(opensearch_url: str, gateway: Any, captured: Captured) -> Iterator[Indexed]:
+def indexed(opensearch_url: str, gateway: Gateway, captured: Captured) -> Iterator[Indexed]:
     with httpx.Client(base_url=opensearch_url, timeout=120) as client:
         apply(client, detect_flavor(client))  # exactly what `make logs-setup` does
         run = Indexed(client, f"logs-shopgraph-e2e{gateway.kind}")

@@ -6,8 +6,9 @@ from typing import Any
 
 import httpx
 
-from shopgraph_core.testing.graphql_client import error_codes
 from shopgraph_orders.orders import order_id_for, reservation_id_for
+from shopgraph_testing.drivers.gateway import Gateway
+from shopgraph_testing.graphql import error_codes
 
 CREATE_PRODUCT = """
 mutation CreateProduct($i: CreateProductInput!) {
@@ -31,7 +32,7 @@ query MyOrders {
 }"""
 
 
-def make_product(gateway: Any, *, stock: int, price: int = 1000, name: str = "E2E") -> Any:
+def make_product(gateway: Gateway, *, stock: int, price: int = 1000, name: str = "E2E") -> Any:
     body = gateway.execute(
         CREATE_PRODUCT,
         {
@@ -48,13 +49,13 @@ def make_product(gateway: Any, *, stock: int, price: int = 1000, name: str = "E2
     return body["data"]["createProduct"]
 
 
-def stock_of(gateway: Any, product_id: str) -> int:
+def stock_of(gateway: Gateway, product_id: str) -> int:
     stock: int = gateway.execute(STOCK, {"id": product_id})["data"]["product"]["stock"]
     return stock
 
 
 def order(
-    gateway: Any, token: str, items: list[tuple[str, int]], key: str | None = None
+    gateway: Gateway, token: str, items: list[tuple[str, int]], key: str | None = None
 ) -> dict[str, Any]:
     order_input: dict[str, Any] = {"items": [{"productId": p, "quantity": q} for p, q in items]}
     if key is not None:
@@ -63,7 +64,7 @@ def order(
     return body
 
 
-def reservation(gateway: Any, reservation_id: str) -> dict[str, Any] | None:
+def reservation(gateway: Gateway, reservation_id: str) -> dict[str, Any] | None:
     """The reservation as products holds it (its internal API); None when it holds none."""
     topology = gateway.topology
     response = httpx.get(
@@ -78,7 +79,7 @@ def reservation(gateway: Any, reservation_id: str) -> dict[str, Any] | None:
     return body
 
 
-def test_one_query_returns_an_order_with_its_products_and_user(gateway: Any) -> None:
+def test_one_query_returns_an_order_with_its_products_and_user(gateway: Gateway) -> None:
     mug = make_product(gateway, stock=10, price=1250, name="Mug")
     tea = make_product(gateway, stock=10, price=399, name="Tea")
     signed_up = gateway.sign_up(password="orders e2e 1")
@@ -131,7 +132,7 @@ def test_one_query_returns_an_order_with_its_products_and_user(gateway: Any) -> 
     assert stock_of(gateway, mug["id"]) == 10
 
 
-def test_forty_customers_race_for_ten_in_stock(gateway: Any) -> None:
+def test_forty_customers_race_for_ten_in_stock(gateway: Gateway) -> None:
     product = make_product(gateway, stock=10, name="Limited")
     with ThreadPoolExecutor(max_workers=8) as pool:
         customers = list(pool.map(lambda _: gateway.sign_up(), range(40)))
@@ -160,7 +161,7 @@ def test_forty_customers_race_for_ten_in_stock(gateway: Any) -> None:
             assert held["status"] == "CONFIRMED"
 
 
-def test_the_same_idempotency_key_sent_twice_at_once_makes_one_order(gateway: Any) -> None:
+def test_the_same_idempotency_key_sent_twice_at_once_makes_one_order(gateway: Gateway) -> None:
     product = make_product(gateway, stock=10)
     token = gateway.sign_up()["token"]
     key = f"double-submit-{uuid.uuid4()}"
@@ -175,7 +176,7 @@ def test_the_same_idempotency_key_sent_twice_at_once_makes_one_order(gateway: An
     assert len(mine["data"]["myOrders"]["edges"]) == 1
 
 
-def test_a_customer_cannot_read_anothers_order(gateway: Any) -> None:
+def test_a_customer_cannot_read_anothers_order(gateway: Gateway) -> None:
     product = make_product(gateway, stock=5)
     owner, other = gateway.sign_up(), gateway.sign_up()
     placed = order(gateway, owner["token"], [(product["id"], 1)])["data"]["createOrder"]
@@ -194,7 +195,7 @@ def test_a_customer_cannot_read_anothers_order(gateway: Any) -> None:
     assert error_codes(anonymous) == ["UNAUTHENTICATED"]
 
 
-def test_with_products_down_nothing_is_reserved_or_stored(gateway: Any) -> None:
+def test_with_products_down_nothing_is_reserved_or_stored(gateway: Gateway) -> None:
     product = make_product(gateway, stock=5)
     customer = gateway.sign_up()
     key = f"outage-{uuid.uuid4()}"
@@ -218,7 +219,7 @@ def test_with_products_down_nothing_is_reserved_or_stored(gateway: Any) -> None:
     assert stock_of(gateway, product["id"]) == 3
 
 
-def test_a_query_deeper_than_the_limit_is_refused(gateway: Any) -> None:
+def test_a_query_deeper_than_the_limit_is_refused(gateway: Gateway) -> None:
     token = gateway.sign_up()["token"]
     inner = "id"
     for _ in range(5):  # myOrders -> Order.user -> User.orders -> Order.user -> ...

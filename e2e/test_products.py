@@ -3,7 +3,8 @@
 import uuid
 from typing import Any
 
-from shopgraph_core.testing.graphql_client import error_codes
+from shopgraph_testing.drivers.gateway import Gateway
+from shopgraph_testing.graphql import error_codes
 
 CREATE_PRODUCT = """
 mutation Create($i: CreateProductInput!) {
@@ -18,10 +19,10 @@ query Search($q: String, $inStock: Boolean, $first: Int, $after: String) {
 }"""
 
 
-def test_admin_creates_and_anyone_lists_and_searches(gateway: Any) -> None:
+def test_admin_creates_and_anyone_lists_and_searches(gateway: Gateway) -> None:
     tag = uuid.uuid4().hex[:8]
     admin = gateway.admin_token()
-    created = []
+    created: list[dict[str, Any]] = []
     for name, stock in [(f"Teapot {tag} Blue", 3), (f"teapot {tag} red", 0), (f"Mug {tag}", 5)]:
         body = gateway.execute(
             CREATE_PRODUCT,
@@ -57,7 +58,7 @@ def test_admin_creates_and_anyone_lists_and_searches(gateway: Any) -> None:
     assert created[0]["price"] == {"amount": 1250, "currency": "USD"}
 
 
-def test_customers_and_anonymous_callers_cannot_create_products(gateway: Any) -> None:
+def test_customers_and_anonymous_callers_cannot_create_products(gateway: Gateway) -> None:
     product = {"i": {"sku": f"E2E-{uuid.uuid4().hex[:8]}", "name": "Nope", "price": 1, "stock": 1}}
 
     as_customer = gateway.execute(CREATE_PRODUCT, product, token=gateway.sign_up()["token"])
@@ -68,7 +69,7 @@ def test_customers_and_anonymous_callers_cannot_create_products(gateway: Any) ->
 
 
 def test_an_admins_stock_count_while_an_order_is_open_keeps_the_listing_whole(
-    gateway: Any,
+    gateway: Gateway,
 ) -> None:
     # The review's case: the largest stock set while an order holds units, then a cancel.
     largest = 2**31 - 1

@@ -6,11 +6,11 @@ answers FORBIDDEN, while every client request through the gateway works.
 """
 
 import json
-from typing import Any
 
 import httpx
 
 from shopgraph_core.guards import GATEWAY_TOKEN_HEADER
+from shopgraph_testing.drivers.gateway import Gateway
 
 ENTITIES = """
 query E($r: [_Any!]!) { _entities(representations: $r) { ... on User { id name role } } }"""
@@ -21,7 +21,7 @@ def post(url: str, body: bytes, headers: dict[str, str] | None = None) -> httpx.
     return httpx.post(f"{url}/graphql", content=body, headers=all_headers, timeout=30)
 
 
-def test_a_subgraph_called_directly_answers_nobody_but_the_gateway(gateway: Any) -> None:
+def test_a_subgraph_called_directly_answers_nobody_but_the_gateway(gateway: Gateway) -> None:
     topology = gateway.topology
     shopper = gateway.sign_up()
     probe = json.dumps(
@@ -53,7 +53,7 @@ def test_a_subgraph_called_directly_answers_nobody_but_the_gateway(gateway: Any)
     assert me == {"data": {"me": {"id": shopper["user"]["id"]}}}
 
 
-def test_a_lone_surrogate_through_the_gateway_is_bad_user_input(gateway: Any) -> None:
+def test_a_lone_surrogate_through_the_gateway_is_bad_user_input(gateway: Gateway) -> None:
     body = json.dumps(
         {
             "query": "mutation L($i: LoginInput!) { login(input: $i) { token } }",
@@ -70,7 +70,7 @@ def test_a_lone_surrogate_through_the_gateway_is_bad_user_input(gateway: Any) ->
     assert "Traceback" not in gateway.service_log("users")
 
 
-def test_a_subgraph_refuses_a_body_over_its_limit(gateway: Any) -> None:
+def test_a_subgraph_refuses_a_body_over_its_limit(gateway: Gateway) -> None:
     topology = gateway.topology
     token = {GATEWAY_TOKEN_HEADER: topology.gateway_token()}
     padding = " " * (1024 * 1024)

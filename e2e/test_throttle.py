@@ -3,14 +3,14 @@
 import math
 import time
 from collections import Counter
-from typing import Any
 
-from shopgraph_core.testing.graphql_client import error_codes
+from shopgraph_testing.drivers.gateway import Gateway
+from shopgraph_testing.graphql import error_codes
 
 LOGIN = "mutation Login($i: LoginInput!) { login(input: $i) { token } }"
 
 
-def test_a_password_flood_is_rate_limited_with_a_retry_hint(gateway: Any) -> None:
+def test_a_password_flood_is_rate_limited_with_a_retry_hint(gateway: Gateway) -> None:
     email = gateway.sign_up(password="the right one")["user"]["email"]
 
     started = time.monotonic()

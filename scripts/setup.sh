@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Installs everything shopgraph needs on a fresh Debian machine, idempotently.
 #
-#   scripts/setup.sh          what the system needs to run (uv, Python and npm packages, FerretDB)
-#   scripts/setup.sh --test   also what the tests need (MariaDB server, Chromium, Prometheus)
+#   scripts/setup.sh           what the system needs to run (uv, Python and npm packages, FerretDB)
+#   scripts/setup.sh --test    also what the tests need (MariaDB server, Chromium, Prometheus)
+#   scripts/setup.sh --checks  only what the static checks need (uv, Python and npm packages):
+#                              make lint, schema, check on a fresh clone, without Go or apt-get
 #
 # Every step is skipped when already done, so it is cheap to run before each command.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-want_test=false
+want_test=false want_checks_only=false
 [[ "${1:-}" == "--test" ]] && want_test=true
+[[ "${1:-}" == "--checks" ]] && want_checks_only=true
 say() { echo "setup: $*" >&2; }
 
 apt_install() { # installs the Debian packages whose command is missing
@@ -28,7 +31,9 @@ apt_install() { # installs the Debian packages whose command is missing
 # uv lives in ~/.local/bin once installed: look there before installing it again.
 export PATH="$HOME/.local/bin:$PATH"
 
-for tool in python3 node npm go; do
+required=(python3 node npm go)
+$want_checks_only && required=(python3 node npm)
+for tool in "${required[@]}"; do
   command -v "$tool" >/dev/null || { say "$tool is required (see README: prerequisites)"; exit 1; }
 done
 if ! command -v uv >/dev/null; then
@@ -45,6 +50,8 @@ if [[ ! -d supergraph/node_modules ]] || [[ supergraph/package-lock.json -nt sup
   npm ci --prefix supergraph --no-audit --no-fund --loglevel=error
 fi
 
+$want_checks_only && exit 0
+
 # FerretDB: the embedded MongoDB-wire server for products, built from the Go module proxy.
 scripts/ferretdb.sh build
 
@@ -52,6 +59,9 @@ if $want_test; then
   apt_install mariadbd mariadb-server chromium chromium
   # The log-pipeline tests run OpenSearch from Maven Central, its launcher from Java source.
   apt_install javac openjdk-17-jdk-headless mvn maven
+  # ci/local.sh check and the chart tests lint shell scripts; gitlab-ci-local copies the
+  # checkout with rsync.
+  apt_install shellcheck shellcheck rsync rsync
 fi
 
 # Prometheus (server and promtool): the tests need it; `make run` starts it when it can be

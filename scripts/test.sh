@@ -2,7 +2,11 @@
 # Runs every check and test: lint, types, composition, contract, unit, subgraph and
 # end-to-end tests. Installs what is missing first, and starts every server it needs.
 #
-#   scripts/test.sh [pytest args...]    e.g. scripts/test.sh -k orders -x
+#   scripts/test.sh                      everything (what `make test` runs)
+#   scripts/test.sh --all [pytest args]  everything, pytest given the args (make test PYTEST_ARGS=)
+#   scripts/test.sh [pytest args...]     the fast loop, e.g. scripts/test.sh -k orders -x: only
+#                                        pytest, after the setup and tool builds (instant once
+#                                        done); no static checks, no chart or monitoring stages
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$HOME/.local/bin:$PATH"
@@ -19,7 +23,24 @@ step() {
 }
 trap 'printf "== %s: %ds (total %ds)\n" "$stage_name" $((SECONDS - stage_started)) "$SECONDS" >&2' EXIT
 
+everything=true
+if [[ "${1:-}" == "--all" ]]; then
+  shift
+elif (($#)); then
+  everything=false
+fi
+
 scripts/setup.sh --test
+
+if ! $everything; then
+  step "tools the selected tests may use (Helm, psa-check, JMeter, OpenSearch: built once)"
+  scripts/install-ops-tools.sh
+  tools/jmeter/install.sh
+  uv run --frozen python -c "from shopgraph_testing.opensearch import build_opensearch; build_opensearch()"
+  step "python tests: pytest $*"
+  uv run --frozen pytest "$@"
+  exit
+fi
 
 step "lint (ruff) and types (mypy)"
 uv run --frozen ruff check .
@@ -39,7 +60,7 @@ step "the GitLab pipeline: GitLab's CI schema, shellcheck, gitlab-ci-local list 
 ci/local.sh check
 
 step "OpenSearch 2.19 for the log-pipeline tests (Maven Central, built once into tools/opensearch/target)"
-uv run --frozen python -c "from shopgraph_logpipeline.testing import build_opensearch; build_opensearch()"
+uv run --frozen python -c "from shopgraph_testing.opensearch import build_opensearch; build_opensearch()"
 
 step "monitoring: promtool config, rules and rule tests; dashboards fresh and valid"
 scripts/monitoring-check.sh

@@ -26,9 +26,12 @@ class _Loader(yaml.SafeLoader):
 
 
 # GitLab's !reference tag: kept as a marker, resolved by GitLab (and gitlab-ci-local).
-_Loader.add_constructor(
-    "!reference", lambda loader, node: ["!reference", *loader.construct_sequence(node)]
-)
+def _reference(loader: yaml.SafeLoader, node: yaml.Node) -> list[Any]:
+    assert isinstance(node, yaml.SequenceNode), node
+    return ["!reference", *loader.construct_sequence(node)]
+
+
+_Loader.add_constructor("!reference", _reference)
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,16 @@
 from collections.abc import Iterator
 from typing import Any
 
+import yaml
+
 Doc = dict[str, Any]
 
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
+
+
+def parse(text: str) -> list[Doc]:
+    """The objects of a YAML stream (`helm template`'s output), empty documents left out."""
+    return [doc for doc in yaml.safe_load_all(text) if doc]
 
 
 def pod_templates(docs: list[Doc]) -> Iterator[tuple[Doc, Doc]]:

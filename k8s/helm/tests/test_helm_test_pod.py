@@ -5,43 +5,30 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
 from chartkit.manifests import named
+from shopgraph_testing.json_server import JsonServer, json_server
 
 
-class Router(BaseHTTPRequestHandler):
-    answer: ClassVar[tuple[int, dict[str, Any]]] = (200, {})
-    seen: ClassVar[list[dict[str, Any]]] = []
+class Router:
+    """A stand-in for the router: answers what a test sets, and records the requests."""
 
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-        Router.seen.append({"body": body, "content-type": self.headers["content-type"]})
-        status, answer = Router.answer
-        payload = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+    def __init__(self, server: JsonServer) -> None:
+        self.url = f"{server.url}/graphql"
+        self.received = server.received
+        self.answer: tuple[int, dict[str, Any]] = (200, {})
 
 
 @pytest.fixture
-def router_url() -> Iterator[str]:
-    server = HTTPServer(("127.0.0.1", 0), Router)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    Router.seen.clear()
-    yield f"http://127.0.0.1:{server.server_address[1]}/graphql"
-    server.shutdown()
+def router() -> Iterator[Router]:
+    answers: list[Router] = []
+    with json_server(lambda _: answers[0].answer) as server:
+        answers.append(Router(server))
+        yield answers[0]
 
 
 def run_test_pod(
@@ -58,34 +45,32 @@ def run_test_pod(
 
 
 def test_passes_when_the_router_answers_data(
-    rendered: dict[str, list[dict[str, Any]]], router_url: str
+    rendered: dict[str, list[dict[str, Any]]], router: Router
 ) -> None:
-    Router.answer = (200, {"data": {"products": {"edges": []}, "me": None}})
-    done = run_test_pod(rendered, router_url)
+    router.answer = (200, {"data": {"products": {"edges": []}, "me": None}})
+    done = run_test_pod(rendered, router.url)
     assert done.returncode == 0, done.stderr
     assert "GraphQL answered" in done.stdout
-    (request,) = Router.seen
-    assert request["content-type"] == "application/json"
-    assert "products(first: 1)" in request["body"]["query"]
+    (request,) = router.received
+    assert request.headers["content-type"] == "application/json"
+    assert "products(first: 1)" in json.loads(request.body)["query"]
 
 
-def test_fails_on_graphql_errors(
-    rendered: dict[str, list[dict[str, Any]]], router_url: str
-) -> None:
-    Router.answer = (
+def test_fails_on_graphql_errors(rendered: dict[str, list[dict[str, Any]]], router: Router) -> None:
+    router.answer = (
         200,
         {
             "data": None,
             "errors": [{"message": "x", "extensions": {"code": "UPSTREAM_UNAVAILABLE"}}],
         },
     )
-    done = run_test_pod(rendered, router_url)
+    done = run_test_pod(rendered, router.url)
     assert done.returncode == 1
     assert "UPSTREAM_UNAVAILABLE" in done.stderr
 
 
-def test_fails_on_http_errors(rendered: dict[str, list[dict[str, Any]]], router_url: str) -> None:
-    Router.answer = (503, {"errors": [{"message": "down"}]})
-    done = run_test_pod(rendered, router_url)
+def test_fails_on_http_errors(rendered: dict[str, list[dict[str, Any]]], router: Router) -> None:
+    router.answer = (503, {"errors": [{"message": "down"}]})
+    done = run_test_pod(rendered, router.url)
     assert done.returncode == 1
     assert "HTTP Error 503" in done.stderr

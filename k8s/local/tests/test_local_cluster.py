@@ -29,6 +29,8 @@ VALUE_SETS = sorted(p.stem for p in (REPO / "k8s" / "helm" / "values").glob("*.y
 RELEASE = "shopgraph"
 
 Obj = dict[str, Any]
+# It starts a whole cluster: not for `make test-unit`.
+pytestmark = pytest.mark.servers
 
 
 def _built() -> bool:

@@ -14,8 +14,8 @@ from shopgraph_core.app import create_service_app
 from shopgraph_core.graphql import build_schema
 from shopgraph_core.guards import GATEWAY_TOKEN_HEADER
 from shopgraph_core.settings import ServiceSettings
-from shopgraph_core.testing.graphql_client import serve_in_process
-from shopgraph_core.testing.tokens import TestTokens
+from shopgraph_testing.graphql import serve_in_process
+from shopgraph_testing.tokens import TestTokens
 
 GATEWAY_TOKEN = "gateway-token-for-tests-" + "x" * 16
 QUERY = b'{"query": "{ echo(text: \\"hi\\") }"}'

@@ -1,9 +1,8 @@
 """What orders tells Prometheus: orders placed and cancelled, and its calls to products."""
 
-from typing import Any
-
-from shopgraph_core.testing.graphql_client import GraphQLClient
-from shopgraph_core.testing.metrics import sample
+from shopgraph_testing.drivers.orders import OrdersShop
+from shopgraph_testing.graphql import GraphQLClient
+from shopgraph_testing.metrics import sample
 
 
 async def metrics(client: GraphQLClient) -> str:
@@ -19,7 +18,9 @@ def calls(page: str, outcome: str) -> float:
     )
 
 
-async def test_orders_placed_and_cancelled_are_counted(client: GraphQLClient, shop: Any) -> None:
+async def test_orders_placed_and_cancelled_are_counted(
+    client: GraphQLClient, shop: OrdersShop
+) -> None:
     product = await shop.product(stock=5)
     _, token = shop.customer()
     before = await metrics(client)
@@ -49,7 +50,7 @@ async def test_orders_placed_and_cancelled_are_counted(client: GraphQLClient, sh
 
 
 async def test_calls_that_get_no_answer_are_counted_as_errors(
-    client: GraphQLClient, shop: Any
+    client: GraphQLClient, shop: OrdersShop
 ) -> None:
     product = await shop.product(stock=5)
     _, token = shop.customer()

@@ -6,13 +6,12 @@ from typing import Any
 
 import pytest
 
-from shopgraph_core.testing.graphql_client import error_codes
 from shopgraph_orders.orders import order_id_for, reservation_id_for
+from shopgraph_testing.drivers.orders import OrdersShop
+from shopgraph_testing.graphql import error_codes
 
-Shop = Any  # tests/conftest.py's Shop: drives products and orders
 
-
-async def test_order_total_is_the_sum_of_the_prices_products_charged(shop: Shop) -> None:
+async def test_order_total_is_the_sum_of_the_prices_products_charged(shop: OrdersShop) -> None:
     mug = await shop.product(price=1250, stock=10)
     tea = await shop.product(price=399, stock=5)
     user_id, token = shop.customer()
@@ -47,7 +46,7 @@ async def test_order_total_is_the_sum_of_the_prices_products_charged(shop: Shop)
     assert stored.reservation_confirmed
 
 
-async def test_the_unit_price_is_kept_when_the_product_price_changes(shop: Shop) -> None:
+async def test_the_unit_price_is_kept_when_the_product_price_changes(shop: OrdersShop) -> None:
     product = await shop.product(price=500, stock=3)
     _, token = shop.customer()
     placed = (await shop.create_order(token, [(product["id"], 1)]))["data"]["createOrder"]
@@ -79,7 +78,7 @@ async def test_the_unit_price_is_kept_when_the_product_price_changes(shop: Shop)
     ],
 )
 async def test_bad_items_are_refused_before_products_is_asked(
-    shop: Shop, items: list[tuple[str, int]], field: str
+    shop: OrdersShop, items: list[tuple[str, int]], field: str
 ) -> None:
     product = await shop.product(stock=4)
     _, token = shop.customer()
@@ -93,7 +92,7 @@ async def test_bad_items_are_refused_before_products_is_asked(
     assert await shop.stock(product["id"]) == 4
 
 
-async def test_bad_idempotency_key_is_bad_user_input(shop: Shop) -> None:
+async def test_bad_idempotency_key_is_bad_user_input(shop: OrdersShop) -> None:
     product = await shop.product()
     _, token = shop.customer()
 
@@ -102,7 +101,7 @@ async def test_bad_idempotency_key_is_bad_user_input(shop: Shop) -> None:
         assert error_codes(body) == ["BAD_USER_INPUT"], key
 
 
-async def test_anonymous_cannot_order(shop: Shop) -> None:
+async def test_anonymous_cannot_order(shop: OrdersShop) -> None:
     product = await shop.product(stock=2)
 
     body = await shop.create_order(None, [(product["id"], 1)])
@@ -111,7 +110,7 @@ async def test_anonymous_cannot_order(shop: Shop) -> None:
     assert await shop.stock(product["id"]) == 2
 
 
-async def test_unknown_product_is_not_found_and_nothing_is_reserved(shop: Shop) -> None:
+async def test_unknown_product_is_not_found_and_nothing_is_reserved(shop: OrdersShop) -> None:
     product = await shop.product(stock=3)
     _, token = shop.customer()
     before = await shop.order_count()
@@ -125,7 +124,7 @@ async def test_unknown_product_is_not_found_and_nothing_is_reserved(shop: Shop) 
     assert await shop.order_count() == before
 
 
-async def test_out_of_stock_reserves_nothing_of_any_item(shop: Shop) -> None:
+async def test_out_of_stock_reserves_nothing_of_any_item(shop: OrdersShop) -> None:
     plenty = await shop.product(stock=10)
     scarce = await shop.product(stock=1)
     _, token = shop.customer()
@@ -140,7 +139,7 @@ async def test_out_of_stock_reserves_nothing_of_any_item(shop: Shop) -> None:
     assert await shop.order_count() == before
 
 
-async def test_mixed_currencies_are_refused_and_the_stock_returned(shop: Shop) -> None:
+async def test_mixed_currencies_are_refused_and_the_stock_returned(shop: OrdersShop) -> None:
     dollars = await shop.product(currency="USD", stock=5)
     euros = await shop.product(currency="EUR", stock=5)
     _, token = shop.customer()
@@ -155,7 +154,7 @@ async def test_mixed_currencies_are_refused_and_the_stock_returned(shop: Shop) -
     assert await shop.order_count() == before
 
 
-async def test_a_retry_with_the_same_key_returns_the_same_order(shop: Shop) -> None:
+async def test_a_retry_with_the_same_key_returns_the_same_order(shop: OrdersShop) -> None:
     product = await shop.product(stock=10)
     user_id, token = shop.customer()
     key = f"checkout-{uuid.uuid4()}"
@@ -169,7 +168,7 @@ async def test_a_retry_with_the_same_key_returns_the_same_order(shop: Shop) -> N
     assert await shop.stock(product["id"]) == 7
 
 
-async def test_the_same_key_with_other_items_is_a_conflict(shop: Shop) -> None:
+async def test_the_same_key_with_other_items_is_a_conflict(shop: OrdersShop) -> None:
     first_product, second_product = await shop.product(stock=10), await shop.product(stock=10)
     _, token = shop.customer()
     key = f"checkout-{uuid.uuid4()}"
@@ -196,7 +195,9 @@ async def test_the_same_key_with_other_items_is_a_conflict(shop: Shop) -> None:
     assert await shop.stock(second_product["id"]) == 9
 
 
-async def test_racing_retries_with_one_key_make_one_order(shop: Shop) -> None:
+async def test_racing_retries_with_one_key_make_one_order(
+    shop: OrdersShop, monkeypatch: pytest.MonkeyPatch
+) -> None:
     product = await shop.product(stock=10)
     _, token = shop.customer()
     key = f"double-click-{uuid.uuid4()}"
@@ -208,13 +209,11 @@ async def test_racing_retries_with_one_key_make_one_order(shop: Shop) -> None:
         reserved.append(args[0])
         return await reserve(*args)
 
-    client.reserve = counting_reserve  # type: ignore[method-assign]
-    try:
-        bodies = await asyncio.gather(
-            *(shop.create_order(token, [(product["id"], 2)], key=key) for _ in range(4))
-        )
-    finally:
-        del client.reserve
+    monkeypatch.setattr(client, "reserve", counting_reserve)
+    bodies = await asyncio.gather(
+        *(shop.create_order(token, [(product["id"], 2)], key=key) for _ in range(4))
+    )
+    monkeypatch.undo()
 
     # They really raced: each went to products, under the one reservation id they share.
     assert len(reserved) == 4
@@ -227,7 +226,7 @@ async def test_racing_retries_with_one_key_make_one_order(shop: Shop) -> None:
     assert await shop.stock(product["id"]) == 8
 
 
-async def test_the_same_key_of_two_customers_makes_two_orders(shop: Shop) -> None:
+async def test_the_same_key_of_two_customers_makes_two_orders(shop: OrdersShop) -> None:
     product = await shop.product(stock=10)
     (_, alice), (_, bob) = shop.customer(), shop.customer()
 
@@ -238,7 +237,7 @@ async def test_the_same_key_of_two_customers_makes_two_orders(shop: Shop) -> Non
     assert await shop.stock(product["id"]) == 8
 
 
-async def test_a_key_whose_first_attempt_failed_can_be_retried(shop: Shop) -> None:
+async def test_a_key_whose_first_attempt_failed_can_be_retried(shop: OrdersShop) -> None:
     product = await shop.product(stock=1)
     _, token = shop.customer()
     key = f"retry-{uuid.uuid4()}"
@@ -251,7 +250,7 @@ async def test_a_key_whose_first_attempt_failed_can_be_retried(shop: Shop) -> No
     assert await shop.stock(product["id"]) == 0
 
 
-async def test_a_key_whose_reservation_was_released_gets_a_fresh_one(shop: Shop) -> None:
+async def test_a_key_whose_reservation_was_released_gets_a_fresh_one(shop: OrdersShop) -> None:
     # An earlier attempt reserved under the key's id, then gave the stock back (e.g. its
     # database write failed). The retry must not be stuck on that released reservation.
     product = await shop.product(stock=5)
@@ -270,7 +269,7 @@ async def test_a_key_whose_reservation_was_released_gets_a_fresh_one(shop: Shop)
     assert await shop.stock(product["id"]) == 3
 
 
-async def test_cancel_returns_the_stock_once(shop: Shop) -> None:
+async def test_cancel_returns_the_stock_once(shop: OrdersShop) -> None:
     product = await shop.product(stock=6)
     _, token = shop.customer()
     order = (await shop.create_order(token, [(product["id"], 4)]))["data"]["createOrder"]
@@ -290,7 +289,7 @@ async def test_cancel_returns_the_stock_once(shop: Shop) -> None:
     assert stored.stock_released
 
 
-async def test_racing_cancels_return_the_stock_once(shop: Shop) -> None:
+async def test_racing_cancels_return_the_stock_once(shop: OrdersShop) -> None:
     product = await shop.product(stock=5)
     _, token = shop.customer()
     order = (await shop.create_order(token, [(product["id"], 5)]))["data"]["createOrder"]
@@ -301,7 +300,7 @@ async def test_racing_cancels_return_the_stock_once(shop: Shop) -> None:
     assert await shop.stock(product["id"]) == 5
 
 
-async def test_a_retry_of_a_cancelled_order_returns_it_cancelled(shop: Shop) -> None:
+async def test_a_retry_of_a_cancelled_order_returns_it_cancelled(shop: OrdersShop) -> None:
     product = await shop.product(stock=5)
     _, token = shop.customer()
     key = f"cancelled-{uuid.uuid4()}"
@@ -314,7 +313,7 @@ async def test_a_retry_of_a_cancelled_order_returns_it_cancelled(shop: Shop) -> 
     assert await shop.stock(product["id"]) == 5
 
 
-async def test_only_the_owner_or_an_admin_may_cancel(shop: Shop) -> None:
+async def test_only_the_owner_or_an_admin_may_cancel(shop: OrdersShop) -> None:
     product = await shop.product(stock=5)
     (_, owner), (_, other), (_, admin) = shop.customer(), shop.customer(), shop.admin()
     order = (await shop.create_order(owner, [(product["id"], 2)]))["data"]["createOrder"]
@@ -329,7 +328,7 @@ async def test_only_the_owner_or_an_admin_may_cancel(shop: Shop) -> None:
     assert await shop.stock(product["id"]) == 5
 
 
-async def test_cancelling_an_unknown_order_is_not_found(shop: Shop) -> None:
+async def test_cancelling_an_unknown_order_is_not_found(shop: OrdersShop) -> None:
     _, token = shop.customer()
 
     body = await shop.cancel_order(token, str(uuid.uuid4()))
@@ -337,7 +336,7 @@ async def test_cancelling_an_unknown_order_is_not_found(shop: Shop) -> None:
     assert error_codes(body) == ["NOT_FOUND"]
 
 
-async def test_internal_errors_reveal_nothing(shop: Shop) -> None:
+async def test_internal_errors_reveal_nothing(shop: OrdersShop) -> None:
     # A wrong service credential is an operator's mistake: INTERNAL_SERVER_ERROR, no detail.
     product = await shop.product(stock=2)
     _, token = shop.customer()

@@ -7,19 +7,20 @@ from typing import Any
 
 import pytest
 
-from shopgraph_core.testing.graphql_client import serve_in_process
-from shopgraph_core.testing.outages import answers_during_outage
-from shopgraph_core.testing.servers import mariadb_server, new_mysql_database
-from shopgraph_core.testing.tokens import TestTokens
 from shopgraph_orders.app import create_app
 from shopgraph_orders.settings import OrdersSettings
+from shopgraph_testing.drivers.orders import ProductsServer
+from shopgraph_testing.graphql import serve_in_process
+from shopgraph_testing.outages import answers_during_outage
+from shopgraph_testing.servers import mariadb_server, new_mysql_database
+from shopgraph_testing.tokens import TestTokens
 
 CREATE_ORDER = "mutation C($input: CreateOrderInput!) { createOrder(input: $input) { id } }"
 
 
 @pytest.mark.mariadb
 async def test_a_mariadb_outage_is_upstream_unavailable(
-    products: Any,  # tests/conftest.py's ProductsServer
+    products: ProductsServer,
     jwks_url: str,
     tokens: TestTokens,
     tmp_path: Path,

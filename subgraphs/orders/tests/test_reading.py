@@ -5,10 +5,9 @@ from typing import Any
 
 import pytest
 
-from shopgraph_core.testing.graphql_client import error_codes
-from shopgraph_core.testing.sql_queries import count_queries
-
-Shop = Any  # tests/conftest.py's Shop: drives products and orders
+from shopgraph_testing.drivers.orders import OrdersShop
+from shopgraph_testing.graphql import error_codes
+from shopgraph_testing.sql_queries import count_queries
 
 ORDER = "query Order($id: ID!) { order(id: $id) { id status user { id } total { amount } } }"
 MY_ORDERS = """
@@ -30,7 +29,7 @@ query Orders($representations: [_Any!]!) {
 }"""
 
 
-async def place(shop: Shop, token: str, count: int = 1, quantity: int = 1) -> list[str]:
+async def place(shop: OrdersShop, token: str, count: int = 1, quantity: int = 1) -> list[str]:
     product = await shop.product(stock=count * quantity + 5)
     ids = []
     for _ in range(count):
@@ -40,7 +39,7 @@ async def place(shop: Shop, token: str, count: int = 1, quantity: int = 1) -> li
     return ids
 
 
-async def test_a_customer_sees_their_own_order(shop: Shop) -> None:
+async def test_a_customer_sees_their_own_order(shop: OrdersShop) -> None:
     user_id, token = shop.customer()
     [order_id] = await place(shop, token)
 
@@ -51,7 +50,7 @@ async def test_a_customer_sees_their_own_order(shop: Shop) -> None:
     assert body["data"]["order"]["status"] == "CONFIRMED"
 
 
-async def test_another_customers_order_is_not_found_like_a_missing_one(shop: Shop) -> None:
+async def test_another_customers_order_is_not_found_like_a_missing_one(shop: OrdersShop) -> None:
     _, owner = shop.customer()
     _, other = shop.customer()
     [order_id] = await place(shop, owner)
@@ -68,7 +67,7 @@ async def test_another_customers_order_is_not_found_like_a_missing_one(shop: Sho
     assert error_codes(missing) == ["NOT_FOUND"]
 
 
-async def test_an_admin_sees_every_order(shop: Shop) -> None:
+async def test_an_admin_sees_every_order(shop: OrdersShop) -> None:
     owner_id, owner = shop.customer()
     _, admin = shop.admin()
     [order_id] = await place(shop, owner)
@@ -78,7 +77,7 @@ async def test_an_admin_sees_every_order(shop: Shop) -> None:
     assert body["data"]["order"]["user"] == {"id": owner_id}
 
 
-async def test_anonymous_callers_are_unauthenticated(shop: Shop) -> None:
+async def test_anonymous_callers_are_unauthenticated(shop: OrdersShop) -> None:
     _, owner = shop.customer()
     [order_id] = await place(shop, owner)
 
@@ -87,8 +86,8 @@ async def test_anonymous_callers_are_unauthenticated(shop: Shop) -> None:
         assert error_codes(body) == ["UNAUTHENTICATED"], query
 
 
-async def test_a_forged_token_is_unauthenticated(shop: Shop) -> None:
-    from shopgraph_core.testing.tokens import TestTokens
+async def test_a_forged_token_is_unauthenticated(shop: OrdersShop) -> None:
+    from shopgraph_testing.tokens import TestTokens
 
     forged = TestTokens().customer()
 
@@ -97,7 +96,7 @@ async def test_a_forged_token_is_unauthenticated(shop: Shop) -> None:
     assert error_codes(body) == ["UNAUTHENTICATED"]
 
 
-async def test_my_orders_pages_newest_first_with_opaque_cursors(shop: Shop) -> None:
+async def test_my_orders_pages_newest_first_with_opaque_cursors(shop: OrdersShop) -> None:
     _, token = shop.customer()
     placed = await place(shop, token, count=5)
     newest_first = list(reversed(placed))
@@ -121,7 +120,7 @@ async def test_my_orders_pages_newest_first_with_opaque_cursors(shop: Shop) -> N
     assert pages == 3
 
 
-async def test_a_page_after_the_last_order_is_empty(shop: Shop) -> None:
+async def test_a_page_after_the_last_order_is_empty(shop: OrdersShop) -> None:
     _, token = shop.customer()
     await place(shop, token, count=1)
     first = await shop.client.execute(MY_ORDERS, {"first": 1}, token=token)
@@ -135,7 +134,7 @@ async def test_a_page_after_the_last_order_is_empty(shop: Shop) -> None:
     }
 
 
-async def test_a_customer_without_orders_has_an_empty_connection(shop: Shop) -> None:
+async def test_a_customer_without_orders_has_an_empty_connection(shop: OrdersShop) -> None:
     _, token = shop.customer()
 
     body = await shop.client.execute(MY_ORDERS, {}, token=token)
@@ -150,7 +149,9 @@ async def test_a_customer_without_orders_has_an_empty_connection(shop: Shop) -> 
     "variables",
     [{"first": 0}, {"first": 101}, {"first": -1}, {"after": "garbage!"}, {"after": "Zm9v"}],
 )
-async def test_bad_page_arguments_are_bad_user_input(shop: Shop, variables: dict[str, Any]) -> None:
+async def test_bad_page_arguments_are_bad_user_input(
+    shop: OrdersShop, variables: dict[str, Any]
+) -> None:
     _, token = shop.customer()
 
     body = await shop.client.execute(MY_ORDERS, variables, token=token)
@@ -158,7 +159,7 @@ async def test_bad_page_arguments_are_bad_user_input(shop: Shop, variables: dict
     assert error_codes(body) == ["BAD_USER_INPUT"], body
 
 
-async def test_user_orders_are_for_the_user_themself_or_an_admin(shop: Shop) -> None:
+async def test_user_orders_are_for_the_user_themself_or_an_admin(shop: OrdersShop) -> None:
     owner_id, owner = shop.customer()
     _, other = shop.customer()
     _, admin = shop.admin()
@@ -177,7 +178,7 @@ async def test_user_orders_are_for_the_user_themself_or_an_admin(shop: Shop) -> 
     assert error_codes(anonymous) == ["UNAUTHENTICATED"]
 
 
-async def test_order_entities_resolve_only_what_the_caller_may_see(shop: Shop) -> None:
+async def test_order_entities_resolve_only_what_the_caller_may_see(shop: OrdersShop) -> None:
     _, owner = shop.customer()
     _, other = shop.customer()
     [order_id] = await place(shop, owner)
@@ -190,7 +191,9 @@ async def test_order_entities_resolve_only_what_the_caller_may_see(shop: Shop) -
     assert as_other["data"]["_entities"] == [None]
 
 
-async def test_fifty_orders_with_items_users_and_products_cost_two_queries(shop: Shop) -> None:
+async def test_fifty_orders_with_items_users_and_products_cost_two_queries(
+    shop: OrdersShop,
+) -> None:
     _, token = shop.customer()
     products = [await shop.product(stock=200) for _ in range(3)]
     items = [(p["id"], 1) for p in products]
@@ -221,7 +224,7 @@ async def test_fifty_orders_with_items_users_and_products_cost_two_queries(shop:
     assert queries.count == 2, queries.statements
 
 
-async def test_order_entities_are_loaded_in_one_query(shop: Shop) -> None:
+async def test_order_entities_are_loaded_in_one_query(shop: OrdersShop) -> None:
     _, admin = shop.admin()
     _, owner = shop.customer()
     placed = await place(shop, owner, count=5)

@@ -14,21 +14,22 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes, serve_in_process
 from shopgraph_orders.app import create_app
 from shopgraph_orders.models import OrderItemRow, OrderRow, OrderStatus, precise_utcnow
 from shopgraph_orders.orders import ReconcileReport, reservation_id_for
 from shopgraph_orders.settings import OrdersSettings
+from shopgraph_testing.drivers.orders import OrdersShop, ProductsServer
+from shopgraph_testing.graphql import GraphQLClient, error_codes, serve_in_process
 
-Shop = Any  # tests/conftest.py's Shop: drives products and orders
 # Products' reservation TTL in these tests (RESERVATION_TTL_S in tests/conftest.py).
 RESERVATION_TTL_S = 8
 
 
 @pytest.fixture(scope="module")
 def products(
-    start_products_server: Callable[[Path], Any], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Any]:
+    start_products_server: Callable[[Path], ProductsServer],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[ProductsServer]:
     """Products of this module's own, since the tests here stop and freeze it."""
     server = start_products_server(tmp_path_factory.mktemp("resilience"))
     try:
@@ -47,7 +48,7 @@ async def impatient(settings: OrdersSettings) -> AsyncIterator[GraphQLClient]:
         yield client
 
 
-async def reconcile_now(shop: Shop) -> ReconcileReport:
+async def reconcile_now(shop: OrdersShop) -> ReconcileReport:
     """One reconciler pass that does not wait for orders to age."""
     orders = shop.orders
     grace, orders.reconcile_after = orders.reconcile_after, timedelta(0)
@@ -59,7 +60,7 @@ async def reconcile_now(shop: Shop) -> ReconcileReport:
 
 
 async def store_unconfirmed_order(
-    shop: Shop, user_id: str, product: dict[str, Any], quantity: int, *, reserve: bool = True
+    shop: OrdersShop, user_id: str, product: dict[str, Any], quantity: int, *, reserve: bool = True
 ) -> OrderRow:
     """What a crash between storing an order and confirming its reservation leaves."""
     order_id = str(uuid.uuid4())
@@ -96,7 +97,7 @@ async def store_unconfirmed_order(
     return order
 
 
-async def test_products_down_is_upstream_unavailable_and_leaves_nothing(shop: Shop) -> None:
+async def test_products_down_is_upstream_unavailable_and_leaves_nothing(shop: OrdersShop) -> None:
     product = await shop.product(stock=4)
     _, token = shop.customer()
     [placed] = [(await shop.create_order(token, [(product["id"], 1)]))["data"]["createOrder"]]
@@ -126,7 +127,7 @@ async def test_products_down_is_upstream_unavailable_and_leaves_nothing(shop: Sh
 
 
 async def test_hung_products_times_out_and_leaves_nothing(
-    shop: Shop, impatient: GraphQLClient
+    shop: OrdersShop, impatient: GraphQLClient
 ) -> None:
     product = await shop.product(stock=6)
     _, token = shop.customer()
@@ -157,7 +158,7 @@ async def test_hung_products_times_out_and_leaves_nothing(
 
 
 async def test_a_slow_products_is_retried_and_the_stock_taken_once(
-    shop: Shop, settings: OrdersSettings
+    shop: OrdersShop, settings: OrdersSettings
 ) -> None:
     # The first attempt times out while products is frozen; products still carries it out
     # when it thaws, and the retry, under the same reservation id, gets that reservation.
@@ -188,7 +189,7 @@ async def test_a_slow_products_is_retried_and_the_stock_taken_once(
     assert reservation["status"] == "CONFIRMED"
 
 
-async def test_reconciler_confirms_an_order_stored_but_never_confirmed(shop: Shop) -> None:
+async def test_reconciler_confirms_an_order_stored_but_never_confirmed(shop: OrdersShop) -> None:
     user_id, token = shop.customer()
     product = await shop.product(stock=5)
     order = await store_unconfirmed_order(shop, user_id, product, 2)
@@ -212,7 +213,7 @@ async def test_reconciler_confirms_an_order_stored_but_never_confirmed(shop: Sho
     assert body["data"]["order"] == {"status": "CONFIRMED"}
 
 
-async def test_reconciler_cancels_an_order_whose_reservation_expired(shop: Shop) -> None:
+async def test_reconciler_cancels_an_order_whose_reservation_expired(shop: OrdersShop) -> None:
     user_id, _ = shop.customer()
     product = await shop.product(stock=5)
     order = await store_unconfirmed_order(shop, user_id, product, 2)
@@ -229,7 +230,7 @@ async def test_reconciler_cancels_an_order_whose_reservation_expired(shop: Shop)
     assert await shop.stock(product["id"]) == 5
 
 
-async def test_the_reconciler_runs_by_itself(shop: Shop, settings: OrdersSettings) -> None:
+async def test_the_reconciler_runs_by_itself(shop: OrdersShop, settings: OrdersSettings) -> None:
     user_id, _ = shop.customer()
     product = await shop.product(stock=5)
     eager = settings.model_copy(update={"reconcile_interval_s": 0.2, "reconcile_after_s": 0.0})
@@ -251,7 +252,7 @@ async def test_the_reconciler_runs_by_itself(shop: Shop, settings: OrdersSetting
     assert reservation["status"] == "CONFIRMED"
 
 
-async def test_cancel_while_products_is_down_returns_the_stock_later(shop: Shop) -> None:
+async def test_cancel_while_products_is_down_returns_the_stock_later(shop: OrdersShop) -> None:
     product = await shop.product(stock=5)
     _, token = shop.customer()
     order = (await shop.create_order(token, [(product["id"], 3)]))["data"]["createOrder"]

@@ -1,14 +1,15 @@
 """The service around the domain: migrations, the depth limit, health probes."""
 
 import asyncio
-from typing import Any
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
 
 from shopgraph_core.sql import create_engine
-from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes
 from shopgraph_orders.cli import main
+from shopgraph_testing.drivers.orders import OrdersShop
+from shopgraph_testing.graphql import GraphQLClient, error_codes
 
 
 def deep_user_orders_query(levels: int) -> str:
@@ -19,7 +20,9 @@ def deep_user_orders_query(levels: int) -> str:
     return f"query Deep {{ myOrders {{ edges {{ node {{ {inner} }} }} }} }}"
 
 
-async def test_a_query_deeper_than_the_limit_is_refused(client: GraphQLClient, shop: Any) -> None:
+async def test_a_query_deeper_than_the_limit_is_refused(
+    client: GraphQLClient, shop: OrdersShop
+) -> None:
     _, token = shop.customer()
 
     deep = await client.execute(deep_user_orders_query(4), token=token)
@@ -41,9 +44,9 @@ async def test_health_probes(client: GraphQLClient) -> None:
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])
 async def test_migrate_command_creates_the_tables(
-    backend: str, request: pytest.FixtureRequest, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from shopgraph_core.testing.servers import new_mysql_database
+    from shopgraph_testing.servers import new_mysql_database
 
     url = (
         new_mysql_database(request.getfixturevalue("mariadb_url"), "orders_migrate")

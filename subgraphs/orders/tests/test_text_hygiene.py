@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 
-from shopgraph_core.testing.hygiene import refusals_of
-
-Shop = Any  # tests/conftest.py's Shop
+from shopgraph_testing.drivers.orders import OrdersShop
+from shopgraph_testing.hygiene import refusals_of
 
 CREATE = """
 mutation C($input: CreateOrderInput!) { createOrder(input: $input) { id } }"""
@@ -22,7 +21,7 @@ query E($representations: [_Any!]!) {
 
 
 async def test_a_lone_surrogate_anywhere_is_bad_user_input(
-    shop: Shop, caplog: pytest.LogCaptureFixture
+    shop: OrdersShop, caplog: pytest.LogCaptureFixture
 ) -> None:
     product = await shop.product(stock=5)
     _, token = shop.customer()

@@ -5,8 +5,9 @@ from typing import Any
 
 import pytest
 
-from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes
-from shopgraph_core.testing.tokens import TestTokens
+from shopgraph_testing.drivers.products import ProductsShop
+from shopgraph_testing.graphql import GraphQLClient, error_codes
+from shopgraph_testing.tokens import TestTokens
 
 CREATE = """
 mutation Create($input: CreateProductInput!) {
@@ -32,7 +33,9 @@ def new_input(**fields: Any) -> dict[str, Any]:
     }
 
 
-async def test_created_product_reads_back_the_same(client: GraphQLClient, shop: Any) -> None:
+async def test_created_product_reads_back_the_same(
+    client: GraphQLClient, shop: ProductsShop
+) -> None:
     created = await shop.create(
         name="  Enamel Mug  ", description="Survives fires.", price=1499, currency="EUR", stock=7
     )
@@ -44,14 +47,14 @@ async def test_created_product_reads_back_the_same(client: GraphQLClient, shop: 
     assert body == {"data": {"product": created}}
 
 
-async def test_defaults_are_usd_and_an_empty_description(shop: Any) -> None:
+async def test_defaults_are_usd_and_an_empty_description(shop: ProductsShop) -> None:
     created = await shop.create()
 
     assert created["price"]["currency"] == "USD"
     assert created["description"] == ""
 
 
-async def test_update_changes_only_what_is_given(client: GraphQLClient, shop: Any) -> None:
+async def test_update_changes_only_what_is_given(client: GraphQLClient, shop: ProductsShop) -> None:
     created = await shop.create(name="Old name", description="Kept", price=100, stock=1)
 
     body = await client.execute(
@@ -85,7 +88,7 @@ async def test_unknown_and_malformed_ids_read_as_null(client: GraphQLClient) -> 
 
 @pytest.mark.parametrize("product_id", ["0123456789abcdef01234567", "not-an-object-id"])
 async def test_updating_an_unknown_product_is_not_found(
-    client: GraphQLClient, shop: Any, product_id: str
+    client: GraphQLClient, shop: ProductsShop, product_id: str
 ) -> None:
     body = await client.execute(
         UPDATE, {"id": product_id, "input": {"name": "x"}}, token=shop.admin_token
@@ -95,7 +98,7 @@ async def test_updating_an_unknown_product_is_not_found(
     assert body["data"] is None
 
 
-async def test_duplicate_sku_is_conflict(client: GraphQLClient, shop: Any) -> None:
+async def test_duplicate_sku_is_conflict(client: GraphQLClient, shop: ProductsShop) -> None:
     created = await shop.create()
 
     body = await client.execute(
@@ -125,7 +128,7 @@ async def test_duplicate_sku_is_conflict(client: GraphQLClient, shop: Any) -> No
     ],
 )
 async def test_invalid_product_input_is_bad_user_input(
-    client: GraphQLClient, shop: Any, change: dict[str, Any], field: str
+    client: GraphQLClient, shop: ProductsShop, change: dict[str, Any], field: str
 ) -> None:
     body = await client.execute(CREATE, {"input": new_input(**change)}, token=shop.admin_token)
 
@@ -138,7 +141,7 @@ async def test_invalid_product_input_is_bad_user_input(
     [({"price": -1}, "price"), ({"stock": -1}, "stock"), ({"name": ""}, "name")],
 )
 async def test_invalid_update_is_bad_user_input_and_changes_nothing(
-    client: GraphQLClient, shop: Any, change: dict[str, Any], field: str
+    client: GraphQLClient, shop: ProductsShop, change: dict[str, Any], field: str
 ) -> None:
     created = await shop.create(price=100, stock=4)
 
@@ -151,7 +154,9 @@ async def test_invalid_update_is_bad_user_input_and_changes_nothing(
     assert await shop.stock(created["id"]) == 4
 
 
-async def test_a_price_beyond_graphql_int_is_refused(client: GraphQLClient, shop: Any) -> None:
+async def test_a_price_beyond_graphql_int_is_refused(
+    client: GraphQLClient, shop: ProductsShop
+) -> None:
     body = await client.execute(CREATE, {"input": new_input(price=2**31)}, token=shop.admin_token)
 
     assert error_codes(body) == ["BAD_USER_INPUT"]
@@ -159,7 +164,7 @@ async def test_a_price_beyond_graphql_int_is_refused(client: GraphQLClient, shop
 
 @pytest.mark.parametrize("who", ["customer", "anonymous", "forged"])
 async def test_only_admins_may_create_or_update(
-    client: GraphQLClient, shop: Any, tokens: TestTokens, who: str
+    client: GraphQLClient, shop: ProductsShop, tokens: TestTokens, who: str
 ) -> None:
     token = {
         "customer": tokens.customer(),

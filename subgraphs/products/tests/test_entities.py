@@ -1,9 +1,8 @@
 """Federation: `_entities` resolves any number of products with one database round trip."""
 
-from typing import Any
-
-from shopgraph_core.testing.graphql_client import GraphQLClient
-from shopgraph_core.testing.mongo_commands import count_commands
+from shopgraph_testing.drivers.products import ProductsShop, service_of
+from shopgraph_testing.graphql import GraphQLClient
+from shopgraph_testing.mongo_commands import count_commands
 
 ENTITIES = """
 query Entities($representations: [_Any!]!) {
@@ -11,12 +10,14 @@ query Entities($representations: [_Any!]!) {
 }"""
 
 
-async def test_fifty_representations_cost_one_find(client: GraphQLClient, shop: Any) -> None:
+async def test_fifty_representations_cost_one_find(
+    client: GraphQLClient, shop: ProductsShop
+) -> None:
     products = [await shop.create(name=f"Entity {i}", price=100 + i) for i in range(10)]
     ids = [p["id"] for p in products] * 4 + ["0123456789abcdef01234567", "not-an-id"] * 5
     representations = [{"__typename": "Product", "id": i} for i in ids]
     assert client.app is not None
-    store = client.app.state.service.store
+    store = service_of(client).store
 
     with count_commands(store) as commands:
         body = await client.execute(ENTITIES, {"representations": representations})
@@ -35,7 +36,7 @@ async def test_only_malformed_ids_need_no_round_trip(client: GraphQLClient) -> N
     assert client.app is not None
     representations = [{"__typename": "Product", "id": "nope"}] * 3
 
-    with count_commands(client.app.state.service.store) as commands:
+    with count_commands(service_of(client).store) as commands:
         body = await client.execute(ENTITIES, {"representations": representations})
 
     assert body == {"data": {"_entities": [None, None, None]}}

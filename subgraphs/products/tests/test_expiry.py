@@ -11,16 +11,20 @@ from typing import Any
 
 import pytest_asyncio
 from bson import ObjectId
+from pymongo.asynchronous.database import AsyncDatabase
 
-from shopgraph_core.testing.graphql_client import GraphQLClient, serve_in_process
-from shopgraph_core.testing.tokens import TestTokens
+from shopgraph_testing.drivers.products import ProductsSettingsFactory, ProductsShop, service_of
+from shopgraph_testing.graphql import GraphQLClient, serve_in_process
+from shopgraph_testing.tokens import TestTokens
 
 TTL = timedelta(seconds=1.5)
 SWEEP = timedelta(seconds=0.1)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def client(products_settings: Any, tokens: TestTokens) -> AsyncIterator[GraphQLClient]:
+async def client(
+    products_settings: ProductsSettingsFactory, tokens: TestTokens
+) -> AsyncIterator[GraphQLClient]:
     from shopgraph_products.app import create_app
 
     settings = products_settings(
@@ -41,12 +45,13 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 10
         await asyncio.sleep(0.05)
 
 
-def database(client: GraphQLClient) -> Any:
-    assert client.app is not None
-    return client.app.state.service.store.database
+def database(client: GraphQLClient) -> AsyncDatabase[dict[str, Any]]:
+    return service_of(client).store.database
 
 
-async def test_an_unconfirmed_reservation_expires_and_its_stock_comes_back(shop: Any) -> None:
+async def test_an_unconfirmed_reservation_expires_and_its_stock_comes_back(
+    shop: ProductsShop,
+) -> None:
     product = await shop.create(stock=10)
     reservation_id = new_id()
     await shop.reserve(reservation_id, [(product["id"], 4)])
@@ -64,7 +69,7 @@ async def test_an_unconfirmed_reservation_expires_and_its_stock_comes_back(shop:
     assert await shop.stock(product["id"]) == 10  # once, not once per sweep
 
 
-async def test_a_confirmed_reservation_does_not_expire(shop: Any) -> None:
+async def test_a_confirmed_reservation_does_not_expire(shop: ProductsShop) -> None:
     product = await shop.create(stock=10)
     reservation_id = new_id()
     await shop.reserve(reservation_id, [(product["id"], 4)])
@@ -78,7 +83,7 @@ async def test_a_confirmed_reservation_does_not_expire(shop: Any) -> None:
 
 
 async def test_everyone_racing_for_an_expired_reservation_returns_its_stock_once(
-    client: GraphQLClient, shop: Any
+    client: GraphQLClient, shop: ProductsShop
 ) -> None:
     product = await shop.create(stock=10)
     reservation_ids = [new_id() for _ in range(5)]
@@ -87,7 +92,7 @@ async def test_everyone_racing_for_an_expired_reservation_returns_its_stock_once
     assert await shop.stock(product["id"]) == 0
     # Let them lapse before the sweeper's next round can be sure to have seen them.
     await asyncio.sleep(TTL.total_seconds())
-    service = client.app.state.service  # type: ignore[union-attr]
+    service = service_of(client)
 
     await asyncio.gather(
         *(shop.release(r) for r in reservation_ids),
@@ -102,7 +107,7 @@ async def test_everyone_racing_for_an_expired_reservation_returns_its_stock_once
 
 
 async def test_the_sweeper_rolls_back_a_half_applied_reservation(
-    client: GraphQLClient, shop: Any
+    client: GraphQLClient, shop: ProductsShop
 ) -> None:
     applied = await shop.create(stock=10)  # taken, and flagged as such
     unflagged = await shop.create(stock=10)  # taken, the worker died before flagging it
@@ -162,7 +167,7 @@ async def test_the_sweeper_rolls_back_a_half_applied_reservation(
 
 
 async def test_a_reservation_still_being_applied_is_left_alone(
-    client: GraphQLClient, shop: Any
+    client: GraphQLClient, shop: ProductsShop
 ) -> None:
     product = await shop.create(stock=10)
     reservation_id = new_id()
@@ -194,11 +199,12 @@ async def test_a_reservation_still_being_applied_is_left_alone(
 
     assert await shop.stock(product["id"]) == 8
     doc = await db.reservations.find_one({"_id": reservation_id})
+    assert doc is not None
     assert doc["status"] == "APPLYING"
 
 
 async def test_a_half_applied_reservation_from_before_a_stock_count_gives_nothing_back(
-    client: GraphQLClient, shop: Any
+    client: GraphQLClient, shop: ProductsShop
 ) -> None:
     product = await shop.create(stock=10)
     reservation_id = new_id()
@@ -241,4 +247,5 @@ async def test_a_half_applied_reservation_from_before_a_stock_count_gives_nothin
     await eventually(rolled_back)
     assert await shop.stock(product["id"]) == 50
     raw = await db.products.find_one({"_id": ObjectId(product["id"])})
+    assert raw is not None
     assert raw["stock_marks"] == []

@@ -6,13 +6,13 @@ Runs its own app with a short RESERVATION_TTL, so that an expiry is seen too.
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest_asyncio
 
-from shopgraph_core.testing.graphql_client import GraphQLClient, serve_in_process
-from shopgraph_core.testing.metrics import sample
-from shopgraph_core.testing.tokens import TestTokens
+from shopgraph_testing.drivers.products import ProductsSettingsFactory, ProductsShop
+from shopgraph_testing.graphql import GraphQLClient, serve_in_process
+from shopgraph_testing.metrics import sample
+from shopgraph_testing.tokens import TestTokens
 
 # Long enough for the confirm and release below to land first on a loaded machine, short
 # enough to watch the last reservation expire.
@@ -20,7 +20,9 @@ TTL_S, SWEEP_S = 8.0, 0.1
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def client(products_settings: Any, tokens: TestTokens) -> AsyncIterator[GraphQLClient]:
+async def client(
+    products_settings: ProductsSettingsFactory, tokens: TestTokens
+) -> AsyncIterator[GraphQLClient]:
     from shopgraph_products.app import create_app
 
     settings = products_settings(reservation_ttl=TTL_S, reservation_sweep_interval=SWEEP_S)
@@ -38,7 +40,9 @@ async def outcomes(client: GraphQLClient) -> dict[str, float]:
     return {o: sample(page, "shopgraph_stock_reservations_total", outcome=o) for o in names}
 
 
-async def test_every_reservation_outcome_is_counted(client: GraphQLClient, shop: Any) -> None:
+async def test_every_reservation_outcome_is_counted(
+    client: GraphQLClient, shop: ProductsShop
+) -> None:
     product = await shop.create(stock=5)
     before = await outcomes(client)
 
@@ -66,7 +70,9 @@ async def test_every_reservation_outcome_is_counted(client: GraphQLClient, shop:
     }
 
 
-async def test_mongodb_commands_and_the_pool_are_measured(client: GraphQLClient, shop: Any) -> None:
+async def test_mongodb_commands_and_the_pool_are_measured(
+    client: GraphQLClient, shop: ProductsShop
+) -> None:
     before = (await client.http.get("/metrics")).text
     await shop.create(stock=1)
     after = (await client.http.get("/metrics")).text

@@ -5,17 +5,18 @@ import os
 
 import pytest
 
-from shopgraph_core.testing.graphql_client import serve_in_process
-from shopgraph_core.testing.outages import answers_during_outage
-from shopgraph_core.testing.servers import mongo_server, new_mongo_database
-from shopgraph_core.testing.tokens import TestTokens
 from shopgraph_products.app import create_app
 from shopgraph_products.settings import ProductsSettings
+from shopgraph_testing.graphql import serve_in_process
+from shopgraph_testing.outages import answers_during_outage
+from shopgraph_testing.servers import mongo_server, new_mongo_database
+from shopgraph_testing.tokens import TestTokens
 
 CREATE = """
 mutation C($input: CreateProductInput!) { createProduct(input: $input) { id } }"""
 
 
+@pytest.mark.servers  # starts a FerretDB of its own, to stop it
 async def test_a_mongodb_outage_is_upstream_unavailable(
     tokens: TestTokens, caplog: pytest.LogCaptureFixture
 ) -> None:

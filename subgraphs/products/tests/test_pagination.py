@@ -5,7 +5,8 @@ from typing import Any
 
 import pytest
 
-from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes
+from shopgraph_testing.drivers.products import ProductsShop
+from shopgraph_testing.graphql import GraphQLClient, error_codes
 
 PRODUCTS = """
 query Products($first: Int, $after: String, $search: String, $inStock: Boolean) {
@@ -38,7 +39,9 @@ def tag() -> str:
     return uuid.uuid4().hex[:10]
 
 
-async def test_pages_follow_one_another_in_creation_order(client: GraphQLClient, shop: Any) -> None:
+async def test_pages_follow_one_another_in_creation_order(
+    client: GraphQLClient, shop: ProductsShop
+) -> None:
     name = f"Pager {tag()}"
     created = [(await shop.create(name=f"{name} {i}"))["id"] for i in range(7)]
 
@@ -50,7 +53,7 @@ async def test_pages_follow_one_another_in_creation_order(client: GraphQLClient,
 
 
 async def test_cursors_stay_correct_while_products_are_added(
-    client: GraphQLClient, shop: Any
+    client: GraphQLClient, shop: ProductsShop
 ) -> None:
     name = f"Growing {tag()}"
     before = [(await shop.create(name=f"{name} {i}"))["id"] for i in range(5)]
@@ -64,7 +67,7 @@ async def test_cursors_stay_correct_while_products_are_added(
 
 
 async def test_search_is_a_case_insensitive_literal_substring(
-    client: GraphQLClient, shop: Any
+    client: GraphQLClient, shop: ProductsShop
 ) -> None:
     word = tag()
     mug = await shop.create(name=f"Blue {word} Mug (large) [v2]")
@@ -80,7 +83,7 @@ async def test_search_is_a_case_insensitive_literal_substring(
     assert (await page(client, search=".*"))["edges"] == []
 
 
-async def test_in_stock_filters_on_stock(client: GraphQLClient, shop: Any) -> None:
+async def test_in_stock_filters_on_stock(client: GraphQLClient, shop: ProductsShop) -> None:
     name = f"Stocked {tag()}"
     full = await shop.create(name=f"{name} full", stock=3)
     empty = await shop.create(name=f"{name} empty", stock=0)
@@ -94,7 +97,7 @@ async def test_in_stock_filters_on_stock(client: GraphQLClient, shop: Any) -> No
     assert [e["node"]["id"] for e in both["edges"]] == [full["id"], empty["id"]]
 
 
-async def test_the_default_page_is_twenty(client: GraphQLClient, shop: Any) -> None:
+async def test_the_default_page_is_twenty(client: GraphQLClient, shop: ProductsShop) -> None:
     name = f"Many {tag()}"
     for i in range(21):
         await shop.create(name=f"{name} {i}")

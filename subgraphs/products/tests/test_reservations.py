@@ -7,14 +7,15 @@ from typing import Any
 import httpx
 import pytest
 
-from shopgraph_core.testing.graphql_client import GraphQLClient
+from shopgraph_testing.drivers.products import ProductsShop
+from shopgraph_testing.graphql import GraphQLClient
 
 
 def new_id() -> str:
     return f"order-{uuid.uuid4().hex}"
 
 
-async def test_a_reservation_takes_the_stock_and_reports_prices(shop: Any) -> None:
+async def test_a_reservation_takes_the_stock_and_reports_prices(shop: ProductsShop) -> None:
     product = await shop.create(price=1250, currency="EUR", stock=5)
     reservation_id = new_id()
 
@@ -32,7 +33,7 @@ async def test_a_reservation_takes_the_stock_and_reports_prices(shop: Any) -> No
     assert (await shop.read(reservation_id)).json() == response.json()
 
 
-async def test_fifty_concurrent_reservations_never_oversell(shop: Any) -> None:
+async def test_fifty_concurrent_reservations_never_oversell(shop: ProductsShop) -> None:
     product = await shop.create(stock=10)
 
     responses = await asyncio.gather(
@@ -45,7 +46,7 @@ async def test_fifty_concurrent_reservations_never_oversell(shop: Any) -> None:
     assert await shop.stock(product["id"]) == 0
 
 
-async def test_the_same_reservation_id_reserves_once(shop: Any) -> None:
+async def test_the_same_reservation_id_reserves_once(shop: ProductsShop) -> None:
     product = await shop.create(stock=10)
     reservation_id = new_id()
 
@@ -57,7 +58,7 @@ async def test_the_same_reservation_id_reserves_once(shop: Any) -> None:
     assert await shop.stock(product["id"]) == 7
 
 
-async def test_the_same_reservation_id_reserves_once_when_requests_race(shop: Any) -> None:
+async def test_the_same_reservation_id_reserves_once_when_requests_race(shop: ProductsShop) -> None:
     product = await shop.create(stock=10)
     other = await shop.create(stock=10)
     reservation_id = new_id()
@@ -72,7 +73,7 @@ async def test_the_same_reservation_id_reserves_once_when_requests_race(shop: An
     assert await shop.stock(other["id"]) == 9
 
 
-async def test_reusing_a_reservation_id_for_other_items_is_conflict(shop: Any) -> None:
+async def test_reusing_a_reservation_id_for_other_items_is_conflict(shop: ProductsShop) -> None:
     product = await shop.create(stock=10)
     reservation_id = new_id()
     await shop.reserve(reservation_id, [(product["id"], 1)])
@@ -84,7 +85,7 @@ async def test_reusing_a_reservation_id_for_other_items_is_conflict(shop: Any) -
     assert await shop.stock(product["id"]) == 9
 
 
-async def test_one_short_item_reserves_nothing(shop: Any) -> None:
+async def test_one_short_item_reserves_nothing(shop: ProductsShop) -> None:
     plenty = await shop.create(stock=5)
     scarce = await shop.create(stock=1)
     reservation_id = new_id()
@@ -107,7 +108,7 @@ async def test_one_short_item_reserves_nothing(shop: Any) -> None:
 
 @pytest.mark.parametrize("missing", ["0123456789abcdef01234567", "not-an-object-id"])
 async def test_an_unknown_product_is_not_found_and_reserves_nothing(
-    shop: Any, missing: str
+    shop: ProductsShop, missing: str
 ) -> None:
     product = await shop.create(stock=5)
 
@@ -122,7 +123,7 @@ async def test_an_unknown_product_is_not_found_and_reserves_nothing(
     assert await shop.stock(product["id"]) == 5
 
 
-async def test_release_returns_the_stock_exactly_once(shop: Any) -> None:
+async def test_release_returns_the_stock_exactly_once(shop: ProductsShop) -> None:
     product = await shop.create(stock=10)
     reservation_id = new_id()
     await shop.reserve(reservation_id, [(product["id"], 4)])
@@ -136,7 +137,7 @@ async def test_release_returns_the_stock_exactly_once(shop: Any) -> None:
     assert (await shop.read(reservation_id)).json()["status"] == "RELEASED"
 
 
-async def test_concurrent_releases_return_the_stock_once(shop: Any) -> None:
+async def test_concurrent_releases_return_the_stock_once(shop: ProductsShop) -> None:
     product = await shop.create(stock=10)
     other = await shop.create(stock=10)
     reservation_id = new_id()
@@ -149,7 +150,7 @@ async def test_concurrent_releases_return_the_stock_once(shop: Any) -> None:
     assert await shop.stock(other["id"]) == 10
 
 
-async def test_confirm_is_idempotent_and_keeps_the_stock_taken(shop: Any) -> None:
+async def test_confirm_is_idempotent_and_keeps_the_stock_taken(shop: ProductsShop) -> None:
     product = await shop.create(stock=10)
     reservation_id = new_id()
     await shop.reserve(reservation_id, [(product["id"], 2)])
@@ -165,7 +166,7 @@ async def test_confirm_is_idempotent_and_keeps_the_stock_taken(shop: Any) -> Non
     assert await shop.stock(product["id"]) == 8
 
 
-async def test_releasing_a_confirmed_reservation_returns_its_stock(shop: Any) -> None:
+async def test_releasing_a_confirmed_reservation_returns_its_stock(shop: ProductsShop) -> None:
     product = await shop.create(stock=10)
     reservation_id = new_id()
     await shop.reserve(reservation_id, [(product["id"], 6)])
@@ -180,7 +181,7 @@ async def test_releasing_a_confirmed_reservation_returns_its_stock(shop: Any) ->
     assert confirmed.json()["code"] == "CONFLICT"
 
 
-async def test_unknown_reservations(shop: Any) -> None:
+async def test_unknown_reservations(shop: ProductsShop) -> None:
     unknown = new_id()
 
     released = await shop.release(unknown)
@@ -221,7 +222,7 @@ async def test_unknown_reservations(shop: Any) -> None:
         },
     ],
 )
-async def test_a_bad_body_is_bad_user_input(shop: Any, body: dict[str, Any]) -> None:
+async def test_a_bad_body_is_bad_user_input(shop: ProductsShop, body: dict[str, Any]) -> None:
     response = await shop.client.http.post(
         "/internal/reservations", json=body, headers={"X-Service-Token": shop.service_token}
     )
@@ -231,7 +232,7 @@ async def test_a_bad_body_is_bad_user_input(shop: Any, body: dict[str, Any]) -> 
     assert response.json()["message"]
 
 
-async def test_malformed_json_is_bad_user_input(shop: Any) -> None:
+async def test_malformed_json_is_bad_user_input(shop: ProductsShop) -> None:
     response = await shop.client.http.post(
         "/internal/reservations",
         content=b"{not json",
@@ -244,7 +245,7 @@ async def test_malformed_json_is_bad_user_input(shop: Any) -> None:
 
 @pytest.mark.parametrize("token", [None, "", "wrong-token", "dev-internal-token"])
 async def test_the_service_credential_is_required(
-    client: GraphQLClient, shop: Any, token: str | None
+    client: GraphQLClient, shop: ProductsShop, token: str | None
 ) -> None:
     product = await shop.create(stock=3)
     reservation_id = new_id()

@@ -5,12 +5,13 @@ from typing import Any
 import pytest
 from pymongo import MongoClient
 
-from shopgraph_core.testing.graphql_client import error_codes, serve_in_process
-from shopgraph_core.testing.servers import new_mongo_database
-from shopgraph_core.testing.tokens import TestTokens
 from shopgraph_products.app import create_app
 from shopgraph_products.cli import main
 from shopgraph_products.demo import DEMO_PRODUCTS
+from shopgraph_testing.drivers.products import ProductsSettingsFactory
+from shopgraph_testing.graphql import error_codes, serve_in_process
+from shopgraph_testing.servers import new_mongo_database
+from shopgraph_testing.tokens import TestTokens
 
 
 def test_seed_is_idempotent(
@@ -37,7 +38,7 @@ def test_seed_is_idempotent(
 
 
 async def test_the_service_starts_again_on_its_existing_database(
-    products_settings: Any, tokens: TestTokens
+    products_settings: ProductsSettingsFactory, tokens: TestTokens
 ) -> None:
     settings = products_settings()
     create = "mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }"

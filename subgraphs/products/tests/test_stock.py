@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
-from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes
-from shopgraph_core.testing.mongo_commands import count_commands
-from shopgraph_core.testing.tokens import TestTokens
+from shopgraph_core.mongo import MongoStore
 from shopgraph_products.models import ReservationDoc, ReservationItem, utcnow
+from shopgraph_testing.drivers.products import ProductsShop, service_of
+from shopgraph_testing.graphql import GraphQLClient, error_codes
+from shopgraph_testing.mongo_commands import count_commands
+from shopgraph_testing.tokens import TestTokens
 
 MAX_STOCK = 2**31 - 1  # the largest GraphQL Int
 
@@ -28,23 +30,24 @@ LISTING = "query { products(first: 100) { edges { node { id stock } } } }"
 WRITES = ("insert", "update", "findAndModify", "delete")
 
 
-def store_of(client: GraphQLClient) -> Any:
-    assert client.app is not None
-    return client.app.state.service.store
+def store_of(client: GraphQLClient) -> MongoStore:
+    return service_of(client).store
 
 
 def new_id() -> str:
     return f"order-{uuid.uuid4().hex}"
 
 
-async def set_stock(shop: Any, product_id: str, stock: int) -> dict[str, Any]:
+async def set_stock(shop: ProductsShop, product_id: str, stock: int) -> dict[str, Any]:
     body: dict[str, Any] = await shop.client.execute(
         UPDATE_STOCK, {"id": product_id, "stock": stock}, token=shop.admin_token
     )
     return body
 
 
-async def adjust(shop: Any, product_id: str, by: int, token: str | None = None) -> dict[str, Any]:
+async def adjust(
+    shop: ProductsShop, product_id: str, by: int, token: str | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = await shop.client.execute(
         ADJUST, {"id": product_id, "by": by}, token=token or shop.admin_token
     )
@@ -54,12 +57,14 @@ async def adjust(shop: Any, product_id: str, by: int, token: str | None = None) 
 async def listed_stock(client: GraphQLClient, product_id: str) -> int:
     body = await client.execute(LISTING)
     assert "errors" not in body, body
-    stocks = {e["node"]["id"]: e["node"]["stock"] for e in body["data"]["products"]["edges"]}
+    stocks: dict[str, int] = {
+        e["node"]["id"]: e["node"]["stock"] for e in body["data"]["products"]["edges"]
+    }
     return stocks[product_id]
 
 
 async def test_a_count_at_the_largest_stock_survives_a_cancelled_order(
-    client: GraphQLClient, shop: Any
+    client: GraphQLClient, shop: ProductsShop
 ) -> None:
     # The review's case: the admin sets the largest stock while an order holds 3 units,
     # then the order is cancelled. Adding the 3 back would break the Int and the listing.
@@ -78,7 +83,7 @@ async def test_a_count_at_the_largest_stock_survives_a_cancelled_order(
 
 
 async def test_a_count_is_what_is_for_sale_and_earlier_reservations_do_not_add_to_it(
-    shop: Any,
+    shop: ProductsShop,
 ) -> None:
     product = await shop.create(stock=10)
     before = new_id()
@@ -96,7 +101,7 @@ async def test_a_count_is_what_is_for_sale_and_earlier_reservations_do_not_add_t
     assert await shop.stock(product["id"]) == 20
 
 
-async def test_an_adjustment_keeps_reservations_coming_back(shop: Any) -> None:
+async def test_an_adjustment_keeps_reservations_coming_back(shop: ProductsShop) -> None:
     product = await shop.create(stock=10)
     reservation_id = new_id()
     await shop.reserve(reservation_id, [(product["id"], 4)])
@@ -112,7 +117,7 @@ async def test_an_adjustment_keeps_reservations_coming_back(shop: Any) -> None:
 
 @pytest.mark.parametrize("by", [-11, MAX_STOCK - 9, -(2**31)])
 async def test_an_adjustment_out_of_range_is_bad_user_input_and_changes_nothing(
-    shop: Any, by: int
+    shop: ProductsShop, by: int
 ) -> None:
     product = await shop.create(stock=10)
 
@@ -124,7 +129,7 @@ async def test_an_adjustment_out_of_range_is_bad_user_input_and_changes_nothing(
 
 
 @pytest.mark.parametrize("stock", [-1, 2**31])
-async def test_a_count_out_of_range_is_bad_user_input(shop: Any, stock: int) -> None:
+async def test_a_count_out_of_range_is_bad_user_input(shop: ProductsShop, stock: int) -> None:
     product = await shop.create(stock=10)
 
     body = await set_stock(shop, product["id"], stock)
@@ -134,7 +139,7 @@ async def test_a_count_out_of_range_is_bad_user_input(shop: Any, stock: int) -> 
 
 
 async def test_a_release_never_takes_the_stock_past_the_largest(
-    client: GraphQLClient, shop: Any
+    client: GraphQLClient, shop: ProductsShop
 ) -> None:
     product = await shop.create(stock=10)
     reservation_id = new_id()
@@ -150,7 +155,7 @@ async def test_a_release_never_takes_the_stock_past_the_largest(
 
 
 async def test_only_admins_adjust_and_unknown_products_are_not_found(
-    shop: Any, tokens: TestTokens
+    shop: ProductsShop, tokens: TestTokens
 ) -> None:
     product = await shop.create(stock=10)
 
@@ -164,7 +169,7 @@ async def test_only_admins_adjust_and_unknown_products_are_not_found(
 
 
 async def test_a_stored_stock_out_of_range_cannot_poison_the_listing(
-    client: GraphQLClient, shop: Any
+    client: GraphQLClient, shop: ProductsShop
 ) -> None:
     # Written by hand, or by a version before the bounds: shown clamped, never an error.
     product = await shop.create(stock=1)
@@ -177,7 +182,7 @@ async def test_a_stored_stock_out_of_range_cannot_poison_the_listing(
 
 
 async def test_once_the_stock_is_gone_a_reservation_writes_nothing(
-    client: GraphQLClient, shop: Any
+    client: GraphQLClient, shop: ProductsShop
 ) -> None:
     product = await shop.create(stock=1)
     store = store_of(client)
@@ -196,12 +201,12 @@ async def test_once_the_stock_is_gone_a_reservation_writes_nothing(
 
 
 async def test_a_reservation_that_read_the_stock_before_a_count_takes_from_the_new_count(
-    client: GraphQLClient, shop: Any
+    client: GraphQLClient, shop: ProductsShop
 ) -> None:
     product = await shop.create(stock=10)
     await set_stock(shop, product["id"], 8)  # counted after the reservation looked
     assert client.app is not None
-    reservations = client.app.state.service.reservations
+    reservations = service_of(client).reservations
     now = utcnow()
     lock = ReservationDoc(
         id=new_id(),

@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes
-from shopgraph_core.testing.hygiene import refusals_of
-
-Shop = Any  # tests/conftest.py's Shop
+from shopgraph_testing.drivers.products import ProductsShop
+from shopgraph_testing.graphql import GraphQLClient, error_codes
+from shopgraph_testing.hygiene import refusals_of
 
 CREATE = """
 mutation C($input: CreateProductInput!) { createProduct(input: $input) { id name } }"""
@@ -46,7 +45,7 @@ def new_product(**fields: Any) -> dict[str, Any]:
 
 
 async def test_a_lone_surrogate_anywhere_is_bad_user_input(
-    shop: Shop, caplog: pytest.LogCaptureFixture
+    shop: ProductsShop, caplog: pytest.LogCaptureFixture
 ) -> None:
     client: GraphQLClient = shop.client
     admin = shop.admin_token
@@ -73,7 +72,7 @@ async def test_a_lone_surrogate_anywhere_is_bad_user_input(
 
 @pytest.mark.parametrize("bad", CONTROL_CHARACTERS, ids=lambda c: f"U+{ord(c):04X}")
 async def test_control_characters_in_names_and_descriptions_are_refused(
-    shop: Shop, bad: str
+    shop: ProductsShop, bad: str
 ) -> None:
     client: GraphQLClient = shop.client
     product = await shop.create()
@@ -95,7 +94,7 @@ async def test_control_characters_in_names_and_descriptions_are_refused(
     assert (await client.execute(PRODUCT, {"id": product["id"]}))["data"]["product"]
 
 
-async def test_descriptions_keep_line_breaks_and_tabs(shop: Shop) -> None:
+async def test_descriptions_keep_line_breaks_and_tabs(shop: ProductsShop) -> None:
     body = await shop.client.execute(
         CREATE,
         {"input": new_product(description="One\n\tTwo\r\n\u0634\u0627\u064a", name="茶 Tea")},

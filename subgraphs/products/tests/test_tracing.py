@@ -1,7 +1,7 @@
 """Every MongoDB command gets a client span inside the request's trace."""
 
-from shopgraph_core.testing.graphql_client import GraphQLClient
-from shopgraph_core.testing.spans import recorded_spans, spans_of_trace
+from shopgraph_testing.graphql import GraphQLClient
+from shopgraph_testing.spans import recorded_spans, spans_of_trace
 
 TRACE_ID = "5e1c0b0d4b8f4c5f9a3e2d1c0b9a8f7e"
 

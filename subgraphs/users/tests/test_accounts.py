@@ -1,11 +1,12 @@
 """signUp, login, me and user(id), against SQLite and MariaDB."""
 
 import uuid
-from typing import Any
 
 import pytest
 
-from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes
+from shopgraph_testing.drivers.users import Accounts
+from shopgraph_testing.graphql import GraphQLClient, error_codes
+from shopgraph_users.settings import UsersSettings
 
 ME = "query Me { me { id email name role } }"
 USER = "query User($id: ID!) { user(id: $id) { id email name } }"
@@ -15,7 +16,7 @@ def new_email() -> str:
     return f"Shopper-{uuid.uuid4().hex[:8]}@Example.com"
 
 
-async def test_sign_up_returns_a_working_token(client: GraphQLClient, accounts: Any) -> None:
+async def test_sign_up_returns_a_working_token(client: GraphQLClient, accounts: Accounts) -> None:
     email = new_email()
     payload = await accounts.sign_up(email)
 
@@ -27,7 +28,7 @@ async def test_sign_up_returns_a_working_token(client: GraphQLClient, accounts: 
     assert me["data"]["me"]["id"] == payload["user"]["id"]
 
 
-async def test_login_is_case_insensitive_on_email(accounts: Any) -> None:
+async def test_login_is_case_insensitive_on_email(accounts: Accounts) -> None:
     email = new_email()
     signed_up = await accounts.sign_up(email, password="long enough")
 
@@ -41,7 +42,7 @@ async def test_me_is_null_when_anonymous(client: GraphQLClient) -> None:
     assert await client.execute(ME) == {"data": {"me": None}}
 
 
-async def test_duplicate_email_is_conflict_whatever_its_case(accounts: Any) -> None:
+async def test_duplicate_email_is_conflict_whatever_its_case(accounts: Accounts) -> None:
     email = new_email()
     await accounts.sign_up(email)
 
@@ -75,7 +76,7 @@ async def test_bad_sign_up_input_is_bad_user_input(
     assert body["errors"][0]["extensions"]["field"] == field
 
 
-async def test_wrong_password_and_unknown_email_fail_alike(accounts: Any) -> None:
+async def test_wrong_password_and_unknown_email_fail_alike(accounts: Accounts) -> None:
     email = new_email()
     await accounts.sign_up(email, password="the right one")
 
@@ -88,7 +89,7 @@ async def test_wrong_password_and_unknown_email_fail_alike(accounts: Any) -> Non
     assert wrong_password["errors"][0]["message"] == unknown_email["errors"][0]["message"]
 
 
-async def test_user_by_id_is_for_self_and_admin(client: GraphQLClient, accounts: Any) -> None:
+async def test_user_by_id_is_for_self_and_admin(client: GraphQLClient, accounts: Accounts) -> None:
     alice, bob = await accounts.sign_up(), await accounts.sign_up()
     admin = await accounts.admin_token()
 
@@ -103,7 +104,7 @@ async def test_user_by_id_is_for_self_and_admin(client: GraphQLClient, accounts:
     assert error_codes(anonymous) == ["UNAUTHENTICATED"]
 
 
-async def test_admin_from_settings_can_log_in(accounts: Any, client: GraphQLClient) -> None:
+async def test_admin_from_settings_can_log_in(accounts: Accounts, client: GraphQLClient) -> None:
     token = await accounts.admin_token()
 
     me = await client.execute(ME, token=token)
@@ -111,7 +112,9 @@ async def test_admin_from_settings_can_log_in(accounts: Any, client: GraphQLClie
     assert me["data"]["me"]["role"] == "ADMIN"
 
 
-async def test_password_is_stored_hashed_with_argon2id(accounts: Any, settings: Any) -> None:
+async def test_password_is_stored_hashed_with_argon2id(
+    accounts: Accounts, settings: UsersSettings
+) -> None:
     from sqlalchemy import select
 
     from shopgraph_core.sql import SqlStore

@@ -52,7 +52,7 @@ async def test_a_request_without_forwarded_for_is_reported_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     store = SqlStore(f"sqlite:///{tmp_path / 'users.db'}", MIGRATIONS_DIR)
-    throttle = Throttle(store, UsersSettings(environment="test"))  # type: ignore[arg-type]
+    throttle = Throttle(store, UsersSettings(environment="test"))
     try:
         with caplog.at_level(logging.WARNING, logger="shopgraph.users.throttle"):
             seen = [throttle.client_address(request(forwarded)) for forwarded in ([], [], ["::1"])]

@@ -1,10 +1,9 @@
 """Federation: `_entities` resolves any number of users with one SQL query, and shows a
 user only to whom `user(id)` would: the user themself or an admin."""
 
-from typing import Any
-
-from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes
-from shopgraph_core.testing.sql_queries import count_queries
+from shopgraph_testing.drivers.users import Accounts
+from shopgraph_testing.graphql import GraphQLClient, error_codes
+from shopgraph_testing.sql_queries import count_queries
 
 ENTITIES = """
 query Entities($representations: [_Any!]!) {
@@ -12,7 +11,9 @@ query Entities($representations: [_Any!]!) {
 }"""
 
 
-async def test_hundred_representations_cost_one_query(client: GraphQLClient, accounts: Any) -> None:
+async def test_hundred_representations_cost_one_query(
+    client: GraphQLClient, accounts: Accounts
+) -> None:
     users = [await accounts.sign_up() for _ in range(10)]
     ids = [u["user"]["id"] for u in users] * 9 + [f"missing-{i}" for i in range(10)]
     representations = [{"__typename": "User", "id": i} for i in ids]
@@ -33,7 +34,7 @@ async def test_hundred_representations_cost_one_query(client: GraphQLClient, acc
 
 
 async def test_entities_show_a_user_only_to_themself_or_an_admin(
-    client: GraphQLClient, accounts: Any
+    client: GraphQLClient, accounts: Accounts
 ) -> None:
     alice, bob = await accounts.sign_up(), await accounts.sign_up()
     representations = {"representations": [{"__typename": "User", "id": alice["user"]["id"]}]}

@@ -1,6 +1,6 @@
 """Abusive documents are refused before they run, with a code and a clear message."""
 
-from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes, serve_in_process
+from shopgraph_testing.graphql import GraphQLClient, error_codes, serve_in_process
 from shopgraph_users.app import create_app
 from shopgraph_users.settings import UsersSettings
 

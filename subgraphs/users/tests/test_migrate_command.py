@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from shopgraph_core.testing.servers import new_mysql_database
+from shopgraph_testing.servers import new_mysql_database
 from shopgraph_users.cli import main
 
 

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from shopgraph_core.logs import configure_logging
-from shopgraph_core.testing.graphql_client import GraphQLClient, serve_in_process
-from shopgraph_core.testing.metrics import sample
-from shopgraph_core.testing.servers import mariadb_server, new_mysql_database
+from shopgraph_testing.drivers.users import Accounts
+from shopgraph_testing.graphql import GraphQLClient, serve_in_process
+from shopgraph_testing.metrics import sample
+from shopgraph_testing.servers import mariadb_server, new_mysql_database
 from shopgraph_users.app import create_app
 from shopgraph_users.settings import UsersSettings
 
@@ -29,7 +30,7 @@ def _sample(metrics: str, name: str, **labels: str) -> float:
 
 
 async def test_metrics_count_operations_by_name_type_and_outcome(
-    client: GraphQLClient, accounts: Any
+    client: GraphQLClient, accounts: Accounts
 ) -> None:
     before = (await client.http.get("/metrics")).text
     await accounts.sign_up()
@@ -92,7 +93,7 @@ async def test_readiness_fails_when_the_database_is_gone(sqlite_settings: UsersS
     assert live.status_code == 200
 
 
-async def test_jwks_publishes_the_signing_key(client: GraphQLClient, accounts: Any) -> None:
+async def test_jwks_publishes_the_signing_key(client: GraphQLClient, accounts: Accounts) -> None:
     import jwt
 
     token = (await accounts.sign_up())["token"]
@@ -119,7 +120,7 @@ def log_lines() -> Iterator[list[dict[str, Any]]]:
 
 
 async def test_access_log_is_ecs_with_graphql_user_and_trace_fields(
-    client: GraphQLClient, accounts: Any, log_lines: list[dict[str, Any]]
+    client: GraphQLClient, accounts: Accounts, log_lines: list[dict[str, Any]]
 ) -> None:
     secret = "my very secret password"
     session = await accounts.sign_up(password=secret)
@@ -153,7 +154,7 @@ async def test_access_log_is_ecs_with_graphql_user_and_trace_fields(
     assert session["token"].split(".")[2] not in raw
 
 
-async def test_logins_are_counted_by_outcome(client: GraphQLClient, accounts: Any) -> None:
+async def test_logins_are_counted_by_outcome(client: GraphQLClient, accounts: Accounts) -> None:
     before = (await client.http.get("/metrics")).text
     user = await accounts.sign_up(password="correct horse")
     await accounts.login(user["user"]["email"], "correct horse")
@@ -169,7 +170,7 @@ async def test_logins_are_counted_by_outcome(client: GraphQLClient, accounts: An
 
 
 async def test_sql_queries_and_the_pool_are_measured(
-    client: GraphQLClient, accounts: Any, settings: UsersSettings
+    client: GraphQLClient, accounts: Accounts, settings: UsersSettings
 ) -> None:
     db_system = "sqlite" if settings.database_url is None else "mysql"
     before = (await client.http.get("/metrics")).text

@@ -5,9 +5,9 @@ import os
 
 import pytest
 
-from shopgraph_core.testing.graphql_client import serve_in_process
-from shopgraph_core.testing.outages import answers_during_outage
-from shopgraph_core.testing.servers import mariadb_server, new_mysql_database
+from shopgraph_testing.graphql import serve_in_process
+from shopgraph_testing.outages import answers_during_outage
+from shopgraph_testing.servers import mariadb_server, new_mysql_database
 from shopgraph_users.app import create_app
 from shopgraph_users.settings import UsersSettings
 

@@ -2,13 +2,15 @@
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from shopgraph_users.settings import UsersSettings
 
-SAFE = {
+# Values of many types, as the environment would give them; the model validates each.
+SAFE: dict[str, Any] = {
     "environment": "production",
     "database_url": "mysql://users:secret@mariadb:3306/users",
     "jwt_private_key_file": Path("/run/secrets/jwt.pem"),
@@ -18,7 +20,7 @@ SAFE = {
 
 
 def test_safe_production_settings_are_accepted() -> None:
-    settings = UsersSettings(**SAFE)  # type: ignore[arg-type]
+    settings = UsersSettings(**SAFE)
 
     assert not settings.graphiql_enabled
     assert not settings.introspection_enabled
@@ -47,13 +49,13 @@ def test_safe_production_settings_are_accepted() -> None:
         ({"forwarded_for_trusted_hops": 0}, "FORWARDED_FOR_TRUSTED_HOPS"),
     ],
 )
-def test_unsafe_production_settings_are_refused(change: dict[str, object], complaint: str) -> None:
+def test_unsafe_production_settings_are_refused(change: dict[str, Any], complaint: str) -> None:
     with pytest.raises(ValidationError, match=complaint):
-        UsersSettings(**{**SAFE, **change})  # type: ignore[arg-type]
+        UsersSettings(**{**SAFE, **change})
 
 
 def test_development_defaults_turn_the_explorer_on() -> None:
-    settings = UsersSettings(environment="development")  # type: ignore[arg-type]
+    settings = UsersSettings(environment="development")
 
     assert settings.graphiql_enabled
     assert settings.introspection_enabled
@@ -81,11 +83,9 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
         ({"login_free_failures": 0}, "login_free_failures"),
     ],
 )
-def test_throttle_settings_must_make_sense_anywhere(
-    change: dict[str, object], complaint: str
-) -> None:
+def test_throttle_settings_must_make_sense_anywhere(change: dict[str, Any], complaint: str) -> None:
     with pytest.raises(ValidationError, match=complaint):
-        UsersSettings(environment="test", **change)  # type: ignore[arg-type]
+        UsersSettings(environment="test", **change)
 
 
 def test_throttle_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,12 +6,12 @@ the names a user stores.
 """
 
 import uuid
-from typing import Any
 
 import pytest
 
-from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes
-from shopgraph_core.testing.hygiene import refusals_of
+from shopgraph_testing.drivers.users import Accounts
+from shopgraph_testing.graphql import GraphQLClient, error_codes
+from shopgraph_testing.hygiene import refusals_of
 
 SIGN_UP = "mutation S($input: SignUpInput!) { signUp(input: $input) { token user { id } } }"
 LOGIN = "mutation L($input: LoginInput!) { login(input: $input) { token } }"
@@ -25,7 +25,7 @@ CONTROL_CHARACTERS = ["\x00", "\x1b", "\x7f", "\x85", "\u202e", "\u202d", "\u206
 
 
 async def test_a_lone_surrogate_anywhere_is_bad_user_input(
-    client: GraphQLClient, accounts: Any, caplog: pytest.LogCaptureFixture
+    client: GraphQLClient, accounts: Accounts, caplog: pytest.LogCaptureFixture
 ) -> None:
     admin = await accounts.admin_token()
     signed_up = await accounts.sign_up()

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes, serve_in_process
-from shopgraph_core.testing.servers import new_mysql_database
+from shopgraph_testing.graphql import GraphQLClient, error_codes, serve_in_process
+from shopgraph_testing.servers import new_mysql_database
 from shopgraph_users.app import create_app
 from shopgraph_users.models import ThrottleRow
 from shopgraph_users.settings import UsersSettings
@@ -42,11 +42,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 def throttled(tmp_path: Path, database_url: str, **limits: Any) -> UsersSettings:
     """Test settings with the given throttle settings (durations in seconds)."""
+    fields: dict[str, Any] = {
+        k: timedelta(seconds=v) if isinstance(v, float) else v for k, v in limits.items()
+    }
     return UsersSettings(
-        environment="test",  # type: ignore[arg-type]
-        SHOPGRAPH_DATA_DIR=tmp_path,
-        database_url=database_url,
-        **{k: timedelta(seconds=v) if isinstance(v, float) else v for k, v in limits.items()},
+        environment="test", SHOPGRAPH_DATA_DIR=tmp_path, database_url=database_url, **fields
     )
 
 

@@ -9,8 +9,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes
 from shopgraph_core.tokens import TokenIssuer
+from shopgraph_testing.graphql import GraphQLClient, error_codes
 from shopgraph_users.settings import UsersSettings
 from shopgraph_users.tokens import load_or_create_dev_key
 

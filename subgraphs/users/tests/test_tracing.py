@@ -1,13 +1,13 @@
 """Traces: the caller's W3C trace context is continued, with spans for the database calls."""
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from shopgraph_core.testing.graphql_client import GraphQLClient
-from shopgraph_core.testing.spans import recorded_spans, spans_of_trace
+from shopgraph_testing.drivers.users import Accounts
+from shopgraph_testing.graphql import GraphQLClient
+from shopgraph_testing.spans import recorded_spans, spans_of_trace
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 PARENT_SPAN_ID = "b7ad6b7169203331"
@@ -20,7 +20,7 @@ def spans(client: GraphQLClient) -> Iterator[InMemorySpanExporter]:
 
 
 async def test_request_and_database_spans_join_the_callers_trace(
-    client: GraphQLClient, accounts: Any, spans: InMemorySpanExporter
+    client: GraphQLClient, accounts: Accounts, spans: InMemorySpanExporter
 ) -> None:
     token = (await accounts.sign_up())["token"]
     spans.clear()

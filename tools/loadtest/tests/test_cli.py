@@ -1,15 +1,14 @@
 """The command line: bad input gives one clear line and exit code 2 before JMeter starts."""
 
-import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from shopgraph_loadtest.cli import main
 from shopgraph_loadtest.summary import read_jtl, summarize, write_summary
+from shopgraph_testing.json_server import json_server
+from shopgraph_testing.servers import free_port
 
 DATA = Path(__file__).parent / "data"
 
@@ -18,13 +17,6 @@ def _exit_code(argv: list[str]) -> int:
     with pytest.raises(SystemExit) as stopped:
         main(argv)
     return int(stopped.value.code or 0)
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def test_an_unknown_plan_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -37,7 +29,7 @@ def test_an_unknown_plan_is_refused(capsys: pytest.CaptureFixture[str], tmp_path
 def test_an_unreachable_target_gives_one_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    url = f"http://127.0.0.1:{_closed_port()}/graphql"
+    url = f"http://127.0.0.1:{free_port()}/graphql"
 
     assert _exit_code(["run", "--plan", "smoke", "--target", url, "--results", str(tmp_path)]) == 2
 
@@ -47,26 +39,11 @@ def test_an_unreachable_target_gives_one_line(
     assert list(tmp_path.iterdir()) == []  # nothing was prepared or run
 
 
-class _NotGraphQL(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(b'{"data": null, "errors": [{"message": "no"}]}')
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def not_graphql() -> Iterator[str]:
     """Some other HTTP server: a wrong TARGET must be named, not crash the runner."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotGraphQL)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/graphql"
-    server.shutdown()
-    server.server_close()
+    with json_server(lambda _: (200, {"data": None, "errors": [{"message": "no"}]})) as server:
+        yield f"{server.url}/graphql"
 
 
 def test_a_target_that_is_not_graphql_is_named(

@@ -5,7 +5,7 @@ pipeline meets the smallest line that exercises it, through OpenSearch's _simula
 """
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -15,7 +15,7 @@ from shopgraph_logpipeline.assets import ELASTICSEARCH_DIR, load_json
 from shopgraph_logpipeline.cli import main
 from shopgraph_logpipeline.search_setup import Flavor, apply, detect_flavor, plan
 
-ECS_LINE = {
+ECS_LINE: dict[str, Any] = {
     "@timestamp": "2026-12-02T04:21:13.486Z",
     "log.level": "WARNING",
     "message": "POST /graphql 200",
@@ -122,7 +122,9 @@ def test_an_already_parsed_line_from_the_tcp_input_is_expanded(search: httpx.Cli
     ],
     ids=["cri", "docker-json"],
 )
-def test_a_container_wrapped_line_is_unwrapped(search: httpx.Client, wrap: Any) -> None:
+def test_a_container_wrapped_line_is_unwrapped(
+    search: httpx.Client, wrap: Callable[[str], str]
+) -> None:
     event = filebeat_event(wrap(json.dumps(ECS_LINE)), kubernetes={"container": {"name": "x"}})
     doc = simulate(search, event)
     assert doc["stream"] == "stdout"
@@ -177,6 +179,27 @@ def test_a_router_line_keeps_its_trace(search: httpx.Client) -> None:
     assert doc["log"]["logger"] == line["target"]
     assert doc["log"]["level"] == "info"
     assert doc["resource"] == {"service": {"name": "shopgraph-router"}}
+
+
+def test_a_router_state_line_names_its_event_as_the_ecs_action(search: httpx.Client) -> None:
+    # Apollo Router 2.17.0 logs its state machine with `event` as a string; ECS `event` is
+    # an object, so the line went to the failure index until it was renamed.
+    line = {
+        "timestamp": "2026-12-02T08:39:47.067718042Z",
+        "level": "INFO",
+        "message": "state machine transitioned",
+        "event": "UpdateConfiguration",
+        "state": "Running",
+        "previous_state": "Startup",
+        "target": "apollo_router::state_machine",
+        "resource": {"service.version": "2.17.0"},
+    }
+    doc = simulate(
+        search, filebeat_event(json.dumps(line), log={"file": {"path": "/x/router.log"}})
+    )
+    assert doc["event"]["action"] == "UpdateConfiguration"
+    assert doc["message"] == "state machine transitioned"
+    assert doc["service"]["name"] == "router"
 
 
 @pytest.mark.parametrize("path", ["/health/live", "/health/ready", "/metrics", "/health"])

@@ -16,20 +16,14 @@ from shopgraph_stack.topology import (
     VENV_BIN,
     Topology,
 )
+from shopgraph_testing.graphql import Answer, BlockingGraphQLClient
 
 
 def graphql(
     url: str, query: str, variables: dict[str, Any] | None = None, token: str | None = None
-) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = httpx.post(
-        f"{url}/graphql",
-        json={"query": query, "variables": variables or {}},
-        headers=headers,
-        timeout=30,
-    )
-    body: dict[str, Any] = response.json()
-    return body
+) -> Answer:
+    with httpx.Client(base_url=url, timeout=30) as http:
+        return BlockingGraphQLClient(http).execute(query, variables, token=token)
 
 
 def seed_demo_data(topology: Topology, supervisor: Supervisor) -> None:

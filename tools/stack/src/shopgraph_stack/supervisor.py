@@ -8,18 +8,15 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-import httpx
-
 from shopgraph_stack.topology import Component
+from shopgraph_testing.processes import NotReady, Probe, http_ok, port_open, wait_until_ready
 
 COLOURS = ["36", "35", "33", "32", "34", "31"]
 STOP_GRACE_S = 10.0
@@ -80,7 +77,7 @@ class Supervisor:
         ).start()
         try:
             self._wait_ready(component, process, timeout_s)
-        except (RuntimeError, TimeoutError) as exc:
+        except NotReady as exc:
             if not component.optional:
                 raise
             self.stop(component.name)
@@ -102,32 +99,22 @@ class Supervisor:
     def _wait_ready(
         self, component: Component, process: subprocess.Popen[str], timeout_s: float
     ) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"{component.name} exited with {process.returncode} while starting; "
-                    f"see {self.log_dir / (component.name + '.log')}"
-                )
-            if self._is_ready(component):
-                return
-            time.sleep(0.2)
-        raise TimeoutError(f"{component.name} was not ready within {timeout_s:.0f}s")
+        log = self.log_dir / (component.name + ".log")
+        wait_until_ready(
+            component.name,
+            self._probe(component),
+            timeout_s,
+            process=process,
+            why=lambda: f"; see {log}",
+        )
 
     @staticmethod
-    def _is_ready(component: Component) -> bool:
+    def _probe(component: Component) -> Probe:
         if component.ready_port is not None:
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", component.ready_port), 0.5),
-            ):
-                return True
-            return False
+            return port_open(component.ready_port)
         if component.ready_url is not None:
-            with contextlib.suppress(httpx.HTTPError):
-                return httpx.get(component.ready_url, timeout=1.0).status_code == 200
-            return False
-        return True
+            return http_ok(component.ready_url)
+        return lambda: True
 
     def running(self, name: str) -> bool:
         return any(c.name == name and p.poll() is None for c, p in self.processes)

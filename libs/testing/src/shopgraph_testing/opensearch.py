@@ -7,7 +7,6 @@ OsNode.java, waits until it answers, and stops it at the end.
 
 import contextlib
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +15,8 @@ from pathlib import Path
 import httpx
 
 from shopgraph_logpipeline.assets import REPO
+from shopgraph_testing.processes import http_ok, wait_until_ready
+from shopgraph_testing.servers import free_port
 
 OPENSEARCH_DIR = REPO / "tools" / "opensearch"
 LIB_DIR = OPENSEARCH_DIR / "target" / "lib"
@@ -34,11 +35,8 @@ def build_opensearch(say: Callable[[str], None] = print) -> None:
     say(f"opensearch: built {LIB_DIR.relative_to(REPO)} in {time.monotonic() - started:.0f} s")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+def _serving(health: httpx.Response) -> bool:
+    return health.json()["status"] in ("green", "yellow")
 
 
 @contextlib.contextmanager
@@ -48,7 +46,7 @@ def opensearch_node(base_dir: Path, say: Callable[[str], None] = print) -> Itera
     java = shutil.which("java")
     if java is None:
         raise RuntimeError("Java 17 is needed to run OpenSearch: apt-get install openjdk-17-jre")
-    http_port, transport_port = _free_port(), _free_port()
+    http_port, transport_port = free_port(), free_port()
     url = f"http://127.0.0.1:{http_port}"
     log_path = base_dir / "opensearch.out"
     started = time.monotonic()
@@ -69,7 +67,14 @@ def opensearch_node(base_dir: Path, say: Callable[[str], None] = print) -> Itera
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_until_up(url, process, log_path)
+        wait_until_ready(
+            "OpenSearch",
+            http_ok(f"{url}/_cluster/health", accept=_serving, timeout_s=5),
+            START_TIMEOUT_S,
+            process=process,
+            interval_s=1,
+            why=lambda: ":\n" + log_path.read_text(errors="replace")[-3000:],
+        )
         say(f"opensearch: node up on {url} after {time.monotonic() - started:.0f} s")
         yield url
     finally:
@@ -79,19 +84,3 @@ def opensearch_node(base_dir: Path, say: Callable[[str], None] = print) -> Itera
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = log_path.read_text(errors="replace")[-3000:]
-            raise RuntimeError(f"OpenSearch exited with {process.returncode}:\n{tail}")
-        try:
-            health = httpx.get(f"{url}/_cluster/health", timeout=5)
-            if health.status_code == 200 and health.json()["status"] in ("green", "yellow"):
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(1)
-    raise RuntimeError(f"OpenSearch did not answer on {url} within {START_TIMEOUT_S} s")

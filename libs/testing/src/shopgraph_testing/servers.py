@@ -11,12 +11,13 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+
+from shopgraph_testing.processes import NotReady, port_open, wait_until_ready
 
 MARIADB_USER, MARIADB_PASSWORD = "shopgraph", "shopgraph-test"
 
@@ -26,19 +27,6 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def wait_for_port(
-    port: int, timeout_s: float, process: subprocess.Popen[bytes] | None = None
-) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode} before listening")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-            return
-        time.sleep(0.1)
-    raise TimeoutError(f"nothing listened on port {port} within {timeout_s}s")
 
 
 def _binary(*names: str) -> str:
@@ -95,8 +83,8 @@ def mariadb_server() -> Iterator[str]:
     )
     try:
         try:
-            wait_for_port(port, 60, process)
-        except (TimeoutError, RuntimeError) as exc:
+            wait_until_ready("MariaDB", port_open(port), 60, process=process, interval_s=0.1)
+        except NotReady as exc:
             raise RuntimeError(f"MariaDB did not start:\n{log.read_text()[-3000:]}") from exc
         subprocess.run(
             [

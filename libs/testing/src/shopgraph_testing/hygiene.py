@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from shopgraph_core.testing.graphql_client import GraphQLClient, error_codes
+from shopgraph_testing.graphql import GraphQLClient, error_codes
 
 LONE_SURROGATE = "\ud800"
 
