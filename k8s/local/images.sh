@@ -204,6 +204,9 @@ images() {
   else
     say "no Apollo Router binary (make router): no router image; the router pods cannot start"
   fi
+  # The archives are the cache; buildah's vfs layer store (a full copy per layer, ~14 GB
+  # after these builds) is not kept.
+  rm -rf "$ROOT/containers/storage" "$ROOT/containers/run"
 }
 
 case "${1:-all}" in
