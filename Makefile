@@ -1,5 +1,5 @@
 # The single entry point. Every target installs what it needs first (scripts/setup.sh).
-.PHONY: run test test-unit setup-checks check lint format schema schema-check bench router help setup versions ci-check ci-local monitoring-check monitoring-sync logs-setup kibana-import logging-check logging-chart-sync chart-check chart-sync chart-docs load load-knee load-prepare k8s-up k8s-test k8s-down
+.PHONY: jaeger run test test-unit setup-checks check lint format schema schema-check bench router help setup versions ci-check ci-local monitoring-check monitoring-sync logs-setup kibana-import logging-check logging-chart-sync chart-check chart-sync chart-docs load load-knee load-prepare k8s-up k8s-test k8s-down
 
 # uv installs itself into ~/.local/bin; put it on PATH here so every target works from a fresh
 # shell on a fresh clone, not only the scripts/*.sh wrappers.
@@ -53,6 +53,9 @@ bench:  ## benchmarks, printed as ratios against a baseline measured in the same
 
 router:  ## build the real Apollo Router from crates.io (38 min cold on 2 cores: docs/router.md)
 	scripts/install-router.sh
+
+jaeger:  ## build Jaeger v1.76.0, the local trace collector and store, once (make run does it too)
+	scripts/jaeger.sh build
 
 
 logs-setup: setup  ## log index templates, lifecycle, ingest pipeline: make logs-setup ES_URL=https://...

@@ -5,8 +5,11 @@ Gateway (Node) always, and through the real Apollo Router as well when its binar
 installed (`make router`).
 """
 
+import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -21,6 +24,31 @@ _BASE = int(os.environ.get("E2E_PORT_BASE", "10000"))
 PORT_OFFSETS = {"node": _BASE, "router": _BASE + 1000}
 
 
+@contextlib.contextmanager
+def started_gateway(
+    kind: str, data_dir: Path, *, port_shift: int = 0, **stack_options: Any
+) -> Iterator[Gateway]:
+    """A whole stack behind gateway `kind`, its ports at PORT_OFFSETS[kind] + port_shift."""
+    with (
+        running_stack(
+            data_dir,
+            port_offset=PORT_OFFSETS[kind] + port_shift,
+            gateway=kind,
+            echo=False,
+            **stack_options,
+        ) as (topology, supervisor),
+        httpx.Client(base_url=topology.gateway_url, timeout=30) as http,
+    ):
+        yield Gateway(topology, supervisor, http, kind)
+
+
+@pytest.fixture(scope="session")
+def start_gateway() -> Callable[..., contextlib.AbstractContextManager[Gateway]]:
+    """For a module that needs a stack of its own (traces in OpenSearch, say): a shifted
+    port range keeps it apart from the shared `gateway` stack."""
+    return started_gateway
+
+
 @pytest.fixture(
     scope="session",
     params=[
@@ -33,16 +61,14 @@ PORT_OFFSETS = {"node": _BASE, "router": _BASE + 1000}
         ),
     ],
 )
-def gateway(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Gateway]:
+def gateway_kind(request: pytest.FixtureRequest) -> str:
+    """Every test runs through the Node gateway, and through the router when installed."""
     kind: str = request.param
-    data_dir = tmp_path_factory.mktemp(f"stack-{kind}")
-    with (
-        running_stack(data_dir, port_offset=PORT_OFFSETS[kind], gateway=kind, echo=False) as (
-            topology,
-            supervisor,
-        ),
-        httpx.Client(base_url=topology.gateway_url, timeout=30) as http,
-    ):
-        yield Gateway(topology, supervisor, http, kind)
+    return kind
+
+
+@pytest.fixture(scope="session")
+def gateway(gateway_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    kind = gateway_kind
+    with started_gateway(kind, tmp_path_factory.mktemp(f"stack-{kind}"), traces="off") as gateway:
+        yield gateway

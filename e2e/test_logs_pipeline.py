@@ -23,6 +23,7 @@ import pytest
 from shopgraph_logpipeline.assets import ELASTICSEARCH_DIR, load_json
 from shopgraph_logpipeline.kibana import aggregated_fields, load_saved_objects, referenced_fields
 from shopgraph_logpipeline.search_setup import apply, detect_flavor
+from shopgraph_logpipeline.shipping import bulk_create, filebeat_event
 from shopgraph_testing.drivers.gateway import Gateway
 
 SERVICES = ("users", "products", "orders")
@@ -120,18 +121,6 @@ class Indexed:
         return count
 
 
-def _filebeat(line: str, path: Path, offset: int, **extra: Any) -> dict[str, Any]:
-    """An event as Filebeat's filestream input sends it, through Logstash's beats input."""
-    return {
-        "@timestamp": "2026-12-02T00:00:00.000Z",  # read time; the line's own time wins
-        "message": line,
-        "log": {"file": {"path": str(path)}, "offset": offset},
-        "input": {"type": "filestream"},
-        "agent": {"type": "filebeat"},
-        **extra,
-    }
-
-
 def _json_lines(line: str) -> dict[str, Any]:
     """An event as Logstash's tcp input with codec json_lines forwards it (ECS mode v8)."""
     event: dict[str, Any] = json.loads(line)
@@ -152,20 +141,20 @@ def indexed(opensearch_url: str, gateway: Gateway, captured: Captured) -> Iterat
             path = captured.log_dir / f"{name}.log"
             for offset, line in enumerate(lines):
                 events.append(
-                    _json_lines(line) if name == "orders" else _filebeat(line, path, offset)
+                    _json_lines(line) if name == "orders" else filebeat_event(line, path, offset)
                 )
         access = next(line for line in captured.lines["users"] if '"url":{"path"' in line)
         user_line = captured.lines["users"][-1]
         products_line = captured.lines["products"][-1]
         extra = [
             # Container runtimes wrap each line: CRI (containerd, CRI-O) and Docker's json-file.
-            _filebeat(
+            filebeat_event(
                 f"2026-12-02T04:21:13.418123456Z stdout F {user_line}",
                 Path("cri"),
                 0,
                 kubernetes={"container": {"name": "users"}},
             ),
-            _filebeat(
+            filebeat_event(
                 json.dumps(
                     {
                         "log": products_line + "\n",
@@ -179,26 +168,16 @@ def indexed(opensearch_url: str, gateway: Gateway, captured: Captured) -> Iterat
             ),
         ]
         run.broken = [captured.lines["orders"][-1][:80], "Traceback (most recent call last):"]
-        extra += [_filebeat(line, captured.log_dir / "orders.log", 0) for line in run.broken]
+        extra += [filebeat_event(line, captured.log_dir / "orders.log", 0) for line in run.broken]
         for probe in ("/health/ready", "/metrics"):
             # A real access line with the probe's path: the services never log these
             # themselves (QUIET_PATHS), the pipeline drops them from any other sender.
             probe_line = json.loads(access)
             probe_line["url"]["path"], probe_line["message"] = probe, f"GET {probe} 200"
-            extra.append(_filebeat(json.dumps(probe_line), captured.log_dir / "users.log", 0))
+            extra.append(filebeat_event(json.dumps(probe_line), captured.log_dir / "users.log", 0))
             run.probes += 1
         events += extra
-        run.sent = len(events)
-        body = "".join(f'{{"create":{{}}}}\n{json.dumps(e)}\n' for e in events)
-        response = client.post(
-            f"/{run.stream}/_bulk",
-            params={"refresh": "true"},
-            content=body,
-            headers={"content-type": "application/x-ndjson"},
-        )
-        response.raise_for_status()
-        result = response.json()
-        assert not result["errors"], [i for i in result["items"] if i["create"].get("error")][:3]
+        run.sent = bulk_create(client, run.stream, events)
         yield run
 
 

@@ -20,6 +20,7 @@ import { gatewayError, makeFormatError } from './lib/errors.mjs';
 import { DocumentLimitError, checkDocument } from './lib/limits.mjs';
 import { ASSET_PREFIX, createGraphiQL } from './lib/graphiql.mjs';
 import { CONTENT_TYPE as METRICS_CONTENT_TYPE, GatewayMetrics } from './lib/metrics.mjs';
+import { SpanStatusCode, context, logIds, recordErrorCodes, startServerSpan, startTracing, stopTracing, trace } from './lib/tracing.mjs';
 
 const { ApolloServer, HeaderMap } = requireDep('@apollo/server');
 const { ApolloServerPluginLandingPageDisabled } = requireDep('@apollo/server/plugin/disabled');
@@ -30,9 +31,10 @@ const { GraphQLError } = requireDep('graphql');
 const CORS_ALLOW_HEADERS = 'content-type, authorization, apollographql-client-name';
 const CORS_ALLOW_METHODS = 'GET, POST, OPTIONS';
 
-/** One JSON line per event on stdout. */
+/** One JSON line per event on stdout, with the active span's `trace.id` and `span.id`. */
 export function makeLogger(write = (line) => process.stdout.write(line + '\n')) {
-  const log = (fields) => write(JSON.stringify({ time: new Date().toISOString(), ...fields }));
+  const log = (fields) =>
+    write(JSON.stringify({ time: new Date().toISOString(), ...logIds(trace.getActiveSpan()), ...fields }));
   return {
     log,
     // For Apollo Server and Apollo Gateway.
@@ -154,7 +156,14 @@ export async function startGateway(overrides = {}, { logger = makeLogger() } = {
           return {
             // Apollo Gateway throws (-> HTTP 500) for an operationName that is not in the
             // document; answer like the router: 400, GRAPHQL_UNKNOWN_OPERATION_NAME.
-            async didResolveOperation({ operation, request }) {
+            async didResolveOperation({ contextValue, operation, request }) {
+              // Spans named by operation, as the subgraphs name theirs: "mutation PlaceOrder".
+              if (operation && contextValue?.span) {
+                const name = request.operationName ?? operation.name?.value;
+                contextValue.span.updateName(`${operation.operation} ${name || 'anonymous'}`);
+                contextValue.span.setAttribute('graphql.operation.type', operation.operation);
+                contextValue.span.setAttribute('graphql.operation.name', name || '');
+              }
               // Apollo Gateway plans a subscription into an HTTP 500 (INVALID_GRAPHQL); the
               // supergraph has no subscriptions, and the router says 400 for them too.
               if (operation?.operation === 'subscription') {
@@ -180,6 +189,7 @@ export async function startGateway(overrides = {}, { logger = makeLogger() } = {
               if (request.operationName) entry.operation = request.operationName;
               const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
               if (errors?.length) entry.errors = errors.map((e) => e.extensions?.reason ?? e.extensions?.code ?? 'UNKNOWN');
+              if (contextValue.span) recordErrorCodes(contextValue.span, errors?.map((e) => e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
             },
           };
         },
@@ -191,7 +201,7 @@ export async function startGateway(overrides = {}, { logger = makeLogger() } = {
   const graphiql = config.graphiql ? createGraphiQL() : null;
   const allowedOrigins = new Set(config.corsOrigins);
 
-  async function handle(req, res, url, entry) {
+  async function handle(req, res, url, entry, span) {
     const origin = req.headers.origin;
     const corsHeaders = {};
     if (origin && allowedOrigins.has(origin)) {
@@ -248,7 +258,7 @@ export async function startGateway(overrides = {}, { logger = makeLogger() } = {
     refuseEarly(req.method === 'GET' ? Object.fromEntries(url.searchParams) : body, config.limits);
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method, headers, search: url.search, body },
-      context: async () => ({ incomingHeaders: headers, clientAddress: req.socket.remoteAddress, logEntry: entry }),
+      context: async () => ({ incomingHeaders: headers, clientAddress: req.socket.remoteAddress, logEntry: entry, span }),
     });
     for (const [k, v] of result.headers) res.setHeader(k, v);
     res.statusCode = result.status ?? 200;
@@ -270,9 +280,14 @@ export async function startGateway(overrides = {}, { logger = makeLogger() } = {
       path: url.pathname,
       requestId: req.headers['x-request-id'] || randomUUID(),
     };
+    const { span, ctx } = startServerSpan(req, url.pathname);
+    Object.assign(entry, logIds(span));
     res.on('finish', () => {
       entry.status = res.statusCode;
       entry.durationMs = Number((process.hrtime.bigint() - started) / 1000n) / 1000;
+      span.setAttribute('http.response.status_code', res.statusCode);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
       log(entry);
       if (url.pathname === '/graphql' && req.method !== 'OPTIONS') {
         metrics.requests.observe(
@@ -281,15 +296,17 @@ export async function startGateway(overrides = {}, { logger = makeLogger() } = {
         );
       }
     });
-    handle(req, res, url, entry).catch((e) => {
+    context.with(ctx, () => handle(req, res, url, entry, span)).catch((e) => {
       if (e instanceof HttpError) {
         const error = gatewayError(e.message, e.code);
         entry.errors = [error.extensions.reason ?? error.extensions.code];
+        recordErrorCodes(span, [error.extensions.code]);
         // An unread body (413) must not be taken for the next request on this connection.
         if (!res.headersSent) sendJson(res, e.status, { errors: [error] }, e.status === 413 ? { connection: 'close' } : {});
         return;
       }
-      log({ level: 'error', msg: 'unhandled error', error: String(e?.message ?? e), stack: e?.stack });
+      recordErrorCodes(span, ['INTERNAL_SERVER_ERROR']);
+      log({ level: 'error', msg: 'unhandled error', ...logIds(span), error: String(e?.message ?? e), stack: e?.stack });
       if (!res.headersSent) {
         sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       } else {
@@ -379,6 +396,7 @@ export async function startGateway(overrides = {}, { logger = makeLogger() } = {
 }
 
 async function main() {
+  startTracing();
   const logger = makeLogger();
   let gw;
   try {
@@ -395,7 +413,7 @@ async function main() {
     }
     signalled = true;
     logger.log({ level: 'info', msg: `${signal} received, stopping` });
-    gw.stop().then(
+    gw.stop().then(stopTracing).then(
       () => {
         logger.log({ level: 'info', msg: 'gateway stopped' });
         process.exit(0);

@@ -62,6 +62,9 @@ ci/local.sh check
 step "OpenSearch 2.19 for the log-pipeline tests (Maven Central, built once into tools/opensearch/target)"
 uv run --frozen python -c "from shopgraph_testing.opensearch import build_opensearch; build_opensearch()"
 
+step "Jaeger v1.76.0, the trace collector and store for the tracing tests (Go module proxy, built once into .local/bin)"
+scripts/jaeger.sh build
+
 step "monitoring: promtool config, rules and rule tests; dashboards fresh and valid"
 scripts/monitoring-check.sh
 

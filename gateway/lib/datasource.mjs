@@ -2,10 +2,13 @@
 // name no internal URL.
 import { requireDep } from './deps.mjs';
 import { badUpstreamResponse, upstreamUnavailable } from './errors.mjs';
+import { SpanKind, SpanStatusCode, context, injectContext, trace, tracer } from './tracing.mjs';
 
 const { RemoteGraphQLDataSource } = requireDep('@apollo/gateway');
 
-/** Request headers copied from the client's request to every subgraph request. */
+/** Request headers copied from the client's request to every subgraph request. With
+ * tracing on, `traceparent`/`tracestate` are then replaced by the gateway's own span's, so the
+ * subgraph's spans hang under the gateway's fetch (same trace id as the client's). */
 export const PROPAGATED_HEADERS = ['authorization', 'traceparent', 'tracestate', 'x-request-id'];
 
 /** The credential only the gateway sends: subgraphs given GATEWAY_TOKEN answer nothing else. */
@@ -57,12 +60,27 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
     let response;
     let text;
     const started = process.hrtime.bigint();
+    // A client span per subgraph call; `peer.service` names the subgraph, never its URL.
+    const span = tracer().startSpan('POST /graphql', {
+      kind: SpanKind.CLIENT,
+      attributes: { 'http.request.method': 'POST', 'peer.service': this.name, 'graphql.subgraph.name': this.name },
+    });
+    const spanContext = trace.setSpan(context.active(), span);
+    const headers = new Headers(init.headers);
+    injectContext(headers, spanContext);
+    init.headers = Object.fromEntries(headers);
     try {
       response = await this.fetcher(http.url, init);
       text = await response.text();
+      span.setAttribute('http.response.status_code', response.status);
+      if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     } catch (e) {
-      throw upstreamUnavailable(this.name, isTimeout(e));
+      const error = upstreamUnavailable(this.name, isTimeout(e));
+      span.setAttribute('error.type', isTimeout(e) ? 'timeout' : 'connection');
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
     } finally {
+      span.end();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.metrics?.fetches.observe({ subgraph_name: this.name }, seconds);
     }

@@ -336,6 +336,11 @@ schema = {
                 "properties": {"enabled": B},
                 "description": "the optional logging subchart (charts/logging)",
             },
+            "tracing": {
+                "type": "object",
+                "properties": {"enabled": B},
+                "description": "the optional trace collector subchart (charts/tracing)",
+            },
         }
     ),
 }

@@ -270,9 +270,10 @@ def test_generated_secrets_exist_only_without_existing_secrets(
         for entry in container.get("env", [])
         if "secretKeyRef" in entry.get("valueFrom", {})
     }
+    # The last one is ECK's, for the trace collector (charts/tracing) writing to Elasticsearch.
     assert referenced == {
         "shopgraph-app", "shopgraph-admin", "shopgraph-users-db", "shopgraph-orders-db",
-        "shopgraph-products-db",
+        "shopgraph-products-db", "elasticsearch-es-elastic-user",
     }  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from shopgraph_logpipeline.kibana import (
     json_attributes,
     load_saved_objects,
     referenced_fields,
+    runtime_fields,
     unresolved_references,
 )
 
@@ -58,3 +59,20 @@ def test_fields_are_found_in_queries_columns_sorts_and_aggregations() -> None:
     for field in ("@timestamp", "trace.id", "log.level", "error.code", "event.duration"):
         assert field in fields, field
     assert "fatal" not in fields, "quoted KQL values are not fields"
+
+
+def test_the_trace_link_opens_the_same_trace_id_in_apm() -> None:
+    """Any log line's trace.apm value links to its trace's spans in Kibana's APM app, as its
+    trace.id value links to the trace's log lines (the one-trace search)."""
+    [data_view] = [o for o in OBJECTS if o["type"] == "index-pattern"]
+    formats = json.loads(data_view["attributes"]["fieldFormatMap"])
+    assert formats["trace.apm"]["params"]["urlTemplate"] == "/app/apm/link-to/trace/{{value}}"
+    assert "shopgraph-one-trace" in formats["trace.id"]["params"]["urlTemplate"]
+    assert runtime_fields(OBJECTS) == {
+        "trace.apm": "if (doc['trace.id'].size() > 0) { emit(doc['trace.id'].value); }"
+    }
+    fields = referenced_fields(OBJECTS)
+    assert "trace.apm" not in fields, "a runtime field is in no mapping"
+    assert "search/shopgraph-one-trace" in fields["trace.id"]
+    [one_trace] = [o for o in OBJECTS if o["id"] == "shopgraph-one-trace"]
+    assert "trace.apm" in one_trace["attributes"]["columns"]

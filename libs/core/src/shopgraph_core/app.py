@@ -68,6 +68,16 @@ def create_service_app(
     app = FastAPI(
         title=f"shopgraph {settings.service_name}",
         lifespan=app_lifespan,
+        # FastAPI's own OpenTelemetry would add a second server span per request (beside
+        # RequestTelemetryMiddleware's, which the GraphQL operation names) and a span per
+        # dependency; our middleware is the one request span, so all of it is off.
+        telemetry={
+            "tracing": False,
+            "operation_spans": False,
+            "metrics": False,
+            "logs": False,
+            "auto_configure": False,
+        },
         docs_url=None if settings.is_production else "/docs",
         redoc_url=None,
         openapi_url=None if settings.is_production else "/openapi.json",

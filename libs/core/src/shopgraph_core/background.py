@@ -6,7 +6,10 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from opentelemetry.trace import Status, StatusCode
+
 from shopgraph_core.outages import is_storage_outage
+from shopgraph_core.tracing import background_span
 
 logger = logging.getLogger("shopgraph.background")
 
@@ -23,18 +26,22 @@ async def running_every(
 
     async def loop() -> None:
         while True:
-            try:
-                await step()
-            except Exception as exc:
-                if is_storage_outage(exc):  # expected while the database is away: no traceback
-                    logger.warning(
-                        "%s: storage unavailable (%s); trying again in %ss",
-                        name,
-                        type(exc).__name__,
-                        interval_s,
-                    )
-                else:
-                    logger.exception("%s failed; trying again in %ss", name, interval_s)
+            # Each round is a trace of its own: its queries and log lines share one id.
+            with background_span(name) as span:
+                try:
+                    await step()
+                except Exception as exc:
+                    span.set_attribute("error.type", type(exc).__name__)
+                    span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                    if is_storage_outage(exc):  # expected while the database is away
+                        logger.warning(
+                            "%s: storage unavailable (%s); trying again in %ss",
+                            name,
+                            type(exc).__name__,
+                            interval_s,
+                        )
+                    else:
+                        logger.exception("%s failed; trying again in %ss", name, interval_s)
             await asyncio.sleep(interval_s)
 
     task = asyncio.create_task(loop(), name=name)

@@ -24,6 +24,8 @@ from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 
+from shopgraph_core.tracing import TracedTransport
+
 GRAPHQL_REQUESTS = Counter(
     "graphql_requests_total",
     "GraphQL operations served, by operation name, type and outcome (ok or the error code).",
@@ -184,8 +186,10 @@ class MeasuredTransport(httpx.AsyncBaseTransport):
 def measured_transport(
     peer: str, inner: httpx.AsyncBaseTransport | None = None, *, limits: httpx.Limits
 ) -> MeasuredTransport:
-    """The transport for a client of `peer`: `inner` (tests) or a pooled HTTP transport."""
-    return MeasuredTransport(peer, inner or httpx.AsyncHTTPTransport(limits=limits))
+    """The transport for a client of `peer`, timed and traced per attempt: `inner` (tests)
+    or a pooled HTTP transport."""
+    inner = inner or httpx.AsyncHTTPTransport(limits=limits)
+    return MeasuredTransport(peer, TracedTransport(peer, inner))
 
 
 # ---- domain events: the services count, the core keeps the names and label sets ---------

@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from opentelemetry import metrics, trace
+from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
 from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import Connection, Dialect, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -85,12 +86,24 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             # Not less: connecting to a busy server takes seconds under CPU contention.
             connect_args={"connect_timeout": MYSQL_CONNECT_TIMEOUT_S},
         )
-    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, enable_commenter=False)
+    trace_statements(engine)
     measure_engine(engine)
     return engine
 
 
 _STARTED = "shopgraph.query_started"
+
+
+def trace_statements(engine: AsyncEngine) -> None:
+    """A client span per statement, with `db.statement` holding the SQL and its placeholders,
+    never the values. SQLAlchemyInstrumentor instruments only the first engine of a process
+    (it warns and skips the next one, which tests open), so each engine gets its own tracer."""
+    usage = metrics.get_meter("shopgraph.sql").create_up_down_counter(
+        "db.client.connections.usage", unit="connections"
+    )
+    tracer = trace.get_tracer("shopgraph.sql")
+    # The listeners it registers keep it alive with the engine; untyped upstream.
+    EngineTracer(tracer, engine.sync_engine, usage)  # type: ignore[no-untyped-call]
 
 
 def measure_engine(engine: AsyncEngine) -> None:

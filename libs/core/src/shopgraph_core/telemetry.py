@@ -1,5 +1,6 @@
 """One ASGI middleware for the request's span, its metrics and its ECS access log line."""
 
+import contextlib
 import logging
 import time
 from typing import Any
@@ -15,11 +16,11 @@ from shopgraph_core.metrics import (
     HTTP_REQUESTS,
     OperationNameLabels,
 )
-from shopgraph_core.tracing import tracer
+from shopgraph_core.tracing import record_error_code, tracer
 
 access_logger = logging.getLogger("shopgraph.access")
 
-# Probes and scrapes would drown the access log; they are still counted.
+# Probes and scrapes would drown the access log and the traces; they are still counted.
 QUIET_PATHS = ("/health/", "/metrics")
 
 
@@ -44,9 +45,16 @@ class RequestTelemetryMiddleware:
                 status = message["status"]
             await send(message)
 
-        with tracer().start_as_current_span(
-            f"{method} {path}", context=propagate.extract(headers), kind=SpanKind.SERVER
-        ) as span:
+        # Probes and scrapes get no span either: every few seconds, they would fill the
+        # trace store with nothing worth reading.
+        request_span: contextlib.AbstractContextManager[trace.Span] = (
+            contextlib.nullcontext(trace.INVALID_SPAN)
+            if path.startswith(QUIET_PATHS)
+            else tracer().start_as_current_span(
+                f"{method} {path}", context=propagate.extract(headers), kind=SpanKind.SERVER
+            )
+        )
+        with request_span as span:
             try:
                 await self.app(scope, receive, send_and_capture)
             finally:
@@ -101,6 +109,8 @@ class RequestTelemetryMiddleware:
             span.update_name(f"{operation.type} {operation.name or 'anonymous'}")
             span.set_attribute("graphql.operation.name", operation.name or "")
             span.set_attribute("graphql.operation.type", operation.type)
+            if operation.outcome != "ok":
+                record_error_code(span, operation.outcome)
             fields["graphql.operation.name"] = operation.name or ""
             fields["graphql.operation.type"] = operation.type
             fields["graphql.outcome"] = operation.outcome
@@ -108,5 +118,10 @@ class RequestTelemetryMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
             HTTP_REQUESTS.labels(method, template, str(status)).inc()
+            # Named by the route template, as the caller's client span is: ids stay in url.path.
+            span.update_name(f"{method} {template}")
+            span.set_attribute("http.route", template)
+            if status >= 400:
+                span.set_attribute("error.type", str(status))
         if not path.startswith(QUIET_PATHS):
             access_logger.info("%s %s %s", method, path, status, extra=fields)

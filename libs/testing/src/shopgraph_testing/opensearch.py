@@ -39,33 +39,35 @@ def _serving(health: httpx.Response) -> bool:
     return health.json()["status"] in ("green", "yellow")
 
 
+def opensearch_argv(node_dir: Path, http_port: int, transport_port: int) -> list[str]:
+    """The command that runs one node (512 MiB heap) on loopback, its data in `node_dir`."""
+    java = shutil.which("java")
+    if java is None:
+        raise RuntimeError("Java 17 is needed to run OpenSearch: apt-get install openjdk-17-jre")
+    return [
+        java,
+        "-Xms512m",
+        "-Xmx512m",
+        "-cp",
+        str(LIB_DIR / "*"),
+        str(OPENSEARCH_DIR / "OsNode.java"),
+        str(node_dir),
+        str(http_port),
+        str(transport_port),
+    ]
+
+
 @contextlib.contextmanager
 def opensearch_node(base_dir: Path, say: Callable[[str], None] = print) -> Iterator[str]:
     """Yield the URL of a running single-node cluster with the ingest role."""
     build_opensearch(say)
-    java = shutil.which("java")
-    if java is None:
-        raise RuntimeError("Java 17 is needed to run OpenSearch: apt-get install openjdk-17-jre")
     http_port, transport_port = free_port(), free_port()
+    argv = opensearch_argv(base_dir / "node", http_port, transport_port)
     url = f"http://127.0.0.1:{http_port}"
     log_path = base_dir / "opensearch.out"
     started = time.monotonic()
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                java,
-                "-Xms512m",
-                "-Xmx512m",
-                "-cp",
-                str(LIB_DIR / "*"),
-                str(OPENSEARCH_DIR / "OsNode.java"),
-                str(base_dir / "node"),
-                str(http_port),
-                str(transport_port),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until_ready(
             "OpenSearch",

@@ -22,7 +22,6 @@ from typing import Any, Self
 from urllib.parse import quote
 
 import httpx
-from opentelemetry import propagate
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from shopgraph_core.errors import (
@@ -34,6 +33,7 @@ from shopgraph_core.errors import (
 )
 from shopgraph_core.internal import SERVICE_TOKEN_HEADER
 from shopgraph_core.metrics import measured_transport
+from shopgraph_core.tracing import ROUTE_EXTENSION
 
 logger = logging.getLogger("shopgraph.orders.products")
 
@@ -145,7 +145,7 @@ class ProductsClient:
             "reservationId": reservation_id,
             "items": [{"productId": p, "quantity": q} for p, q in items],
         }
-        response = await self._call("POST", "reservations", body)
+        response = await self._call("POST", "reservations", "/internal/reservations", body)
         try:
             parsed = _ReservationBody.model_validate(response.json())
         except (ValueError, ValidationError) as exc:
@@ -161,21 +161,31 @@ class ProductsClient:
 
     async def confirm(self, reservation_id: str) -> None:
         """Keep the stock for good. CONFLICT when the reservation expired or was released."""
-        await self._call("POST", f"reservations/{quote(reservation_id, safe='')}/confirm")
+        await self._call(
+            "POST",
+            f"reservations/{quote(reservation_id, safe='')}/confirm",
+            "/internal/reservations/{reservation_id}/confirm",
+        )
 
     async def release(self, reservation_id: str) -> None:
         """Give the stock back, whatever the reservation's state; repeating is harmless."""
-        await self._call("DELETE", f"reservations/{quote(reservation_id, safe='')}")
+        await self._call(
+            "DELETE",
+            f"reservations/{quote(reservation_id, safe='')}",
+            "/internal/reservations/{reservation_id}",
+        )
 
     async def _call(
-        self, method: str, path: str, json: dict[str, Any] | None = None
+        self, method: str, path: str, route: str, json: dict[str, Any] | None = None
     ) -> httpx.Response:
+        """One call, retried; `route` is its template on products, what its span is named by
+        (the transport sends the trace context along)."""
         attempts = self._retries + 1
         for attempt in range(1, attempts + 1):
-            headers: dict[str, str] = {}
-            propagate.inject(headers)  # the trace continues in products
             try:
-                response = await self._http.request(method, path, json=json, headers=headers)
+                response = await self._http.request(
+                    method, path, json=json, extensions={ROUTE_EXTENSION: route}
+                )
             except httpx.TransportError as exc:  # connect errors, timeouts, broken connections
                 problem = f"{type(exc).__name__}"
             else:

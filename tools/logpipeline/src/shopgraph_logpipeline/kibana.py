@@ -68,7 +68,8 @@ def json_attributes(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
             if isinstance(value, dict):
                 yield from walk(value, f"{name}.")
             elif isinstance(value, str) and (
-                key.endswith("JSON") or key in ("visState", "fieldFormatMap", "fieldAttrs")
+                key.endswith("JSON")
+                or key in ("visState", "fieldFormatMap", "fieldAttrs", "runtimeFieldMap")
             ):
                 yield name, value
 
@@ -104,15 +105,35 @@ def _ref_names_used(obj: dict[str, Any]) -> Iterator[str]:
                 yield f"{panel['panelIndex']}:{ref}"
 
 
+_DOC_FIELD = re.compile(r"doc\['([^']+)'\]")
+
+
+def runtime_fields(objects: list[dict[str, Any]]) -> dict[str, str]:
+    """The data views' runtime fields (Kibana computes them; no mapping has them): name ->
+    the Painless script that emits them."""
+    found: dict[str, str] = {}
+    for obj in objects:
+        runtime = json.loads(obj.get("attributes", {}).get("runtimeFieldMap") or "{}")
+        found.update({name: spec["script"]["source"] for name, spec in runtime.items()})
+    return found
+
+
 def referenced_fields(objects: list[dict[str, Any]]) -> dict[str, set[str]]:
-    """Field name -> the objects that use it: queries, columns, sorts, aggregations, formats."""
+    """Field name -> the objects that use it: queries, columns, sorts, aggregations, formats,
+    and the fields runtime fields read. Runtime fields themselves are left out: they are
+    not in any mapping."""
     used: dict[str, set[str]] = {}
+    runtime = runtime_fields(objects)
 
     def add(field: str, obj: dict[str, Any]) -> None:
-        used.setdefault(field, set()).add(f"{obj['type']}/{obj['id']}")
+        if field not in runtime:
+            used.setdefault(field, set()).add(f"{obj['type']}/{obj['id']}")
 
     for obj in objects:
         attributes = obj.get("attributes", {})
+        for script in json.loads(attributes.get("runtimeFieldMap") or "{}").values():
+            for field in _DOC_FIELD.findall(script["script"]["source"]):
+                add(field, obj)
         if time_field := attributes.get("timeFieldName"):
             add(time_field, obj)
         for key in json.loads(attributes.get("fieldFormatMap") or "{}"):
@@ -153,5 +174,6 @@ __all__ = [
     "json_attributes",
     "load_saved_objects",
     "referenced_fields",
+    "runtime_fields",
     "unresolved_references",
 ]

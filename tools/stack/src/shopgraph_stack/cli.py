@@ -12,6 +12,8 @@ from shopgraph_stack.prometheus import find_prometheus
 from shopgraph_stack.stack import running_stack
 from shopgraph_stack.supervisor import Supervisor
 from shopgraph_stack.topology import REPO, Topology, admin_login_hint
+from shopgraph_stack.traces import STORES, find_jaeger
+from shopgraph_testing.opensearch import build_opensearch
 
 
 class _Stop(Exception):
@@ -30,6 +32,21 @@ def prometheus_hint(topology: Topology, supervisor: Supervisor) -> str:
     return f"{topology.prometheus_url}/targets   (rules, alerts: docs/monitoring.md)"
 
 
+def traces_hint(topology: Topology, supervisor: Supervisor) -> str:
+    if find_jaeger() is None:
+        return "Jaeger not built, so no trace store (make jaeger: up to 30 min, once)"
+    if topology.trace_store == "off":
+        return "off (--traces off)"
+    if not supervisor.running("jaeger"):
+        return f"Jaeger did not start: see {topology.data_dir / 'logs' / 'jaeger.log'}"
+    where = (
+        f"OpenSearch {topology.search_url}, indices shopgraph-jaeger-span-*"
+        if topology.trace_store == "opensearch"
+        else "Jaeger's memory; --traces opensearch keeps them in OpenSearch"
+    )
+    return f"{topology.traces_url}/search   ({where}; docs/tracing.md)"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="shopgraph-stack")
     parser.add_argument("command", choices=["run"])
@@ -46,12 +63,22 @@ def main(argv: list[str] | None = None) -> None:
         default=int(os.environ.get("SHOPGRAPH_PORT_OFFSET", "0")),
         help="add this to every port (SHOPGRAPH_PORT_OFFSET), to run a second stack beside one",
     )
+    parser.add_argument(
+        "--traces",
+        choices=STORES,
+        default=os.environ.get("SHOPGRAPH_TRACES", "auto"),
+        help="where Jaeger keeps traces (SHOPGRAPH_TRACES): auto is memory when Jaeger is built",
+    )
     parser.add_argument("--raw-logs", action="store_true", help="print JSON log lines as they are")
     args = parser.parse_args(argv)
 
+    if args.traces == "opensearch" and find_jaeger() is not None:
+        build_opensearch()  # the node's jars from Maven Central, once (needs Maven)
     signal.signal(signal.SIGTERM, _raise_stop)
     try:
-        with running_stack(args.data_dir, port_offset=args.port_offset, gateway=args.gateway) as (
+        with running_stack(
+            args.data_dir, port_offset=args.port_offset, gateway=args.gateway, traces=args.traces
+        ) as (
             topology,
             supervisor,
         ):
@@ -67,6 +94,7 @@ def main(argv: list[str] | None = None) -> None:
                     for name in topology.subgraphs
                 )
                 + f"  prometheus        {prometheus_hint(topology, supervisor)}\n"
+                + f"  traces            {traces_hint(topology, supervisor)}\n"
                 + f"  admin login       {admin_login_hint(os.environ)}\n"
                 f"  logs              {topology.data_dir / 'logs'}\n"
             )

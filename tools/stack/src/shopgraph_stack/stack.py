@@ -84,8 +84,12 @@ def running_stack(
     gateway: str = "auto",
     echo: bool = True,
     demo_data: bool = True,
+    traces: str = "auto",
+    opensearch_url: str | None = None,
 ) -> Iterator[tuple[Topology, Supervisor]]:
-    topology = Topology.load(data_dir, port_offset, gateway)
+    topology = Topology.load(
+        data_dir, port_offset, gateway, traces=traces, opensearch_url=opensearch_url
+    )
     with supervised(topology.data_dir / "logs", echo=echo) as supervisor:
         for component in topology.components():
             supervisor.start(component)

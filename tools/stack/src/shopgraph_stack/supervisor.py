@@ -58,7 +58,7 @@ class Supervisor:
         with self._print_lock:
             print(text, flush=True)
 
-    def start(self, component: Component, timeout_s: float = 180.0) -> None:
+    def start(self, component: Component, timeout_s: float | None = None) -> None:
         process = subprocess.Popen(
             component.argv,
             env=component.env,
@@ -76,7 +76,7 @@ class Supervisor:
             target=self._pump, args=(component.name, process.stdout, log_file), daemon=True
         ).start()
         try:
-            self._wait_ready(component, process, timeout_s)
+            self._wait_ready(component, process, timeout_s or component.start_timeout_s)
         except NotReady as exc:
             if not component.optional:
                 raise

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from shopgraph_stack import prometheus
+from shopgraph_stack import prometheus, traces
 
 REPO = Path(__file__).resolve().parents[4]
 VENV_BIN = REPO / ".venv" / "bin"
@@ -62,6 +62,8 @@ class Component:
     ready_port: int | None = None
     # The system works without it (Prometheus): a failed start is reported, not fatal.
     optional: bool = False
+    # How long it may take to become ready (a search node takes minutes on a loaded laptop).
+    start_timeout_s: float = 180.0
 
 
 @dataclass(frozen=True)
@@ -70,15 +72,50 @@ class Topology:
     port_offset: int = 0
     gateway: str = "auto"  # "router", "node" or "auto": the router when one is installed
     subgraphs: dict[str, int] = field(default_factory=dict)
+    # Where traces go (shopgraph_stack.traces): "auto" (Jaeger's memory when Jaeger is built),
+    # "memory", "opensearch" or "off". An opensearch_url means a node someone else runs.
+    traces: str = "auto"
+    opensearch_url: str | None = None
 
     @classmethod
-    def load(cls, data_dir: Path, port_offset: int = 0, gateway: str = "auto") -> "Topology":
+    def load(
+        cls,
+        data_dir: Path,
+        port_offset: int = 0,
+        gateway: str = "auto",
+        *,
+        traces: str = "auto",
+        opensearch_url: str | None = None,
+    ) -> "Topology":
         config = yaml.safe_load((REPO / "supergraph" / "supergraph.yaml").read_text())
         subgraphs = {
             name: (urlsplit(spec["routing_url"]).port or 80) + port_offset
             for name, spec in config["subgraphs"].items()
         }
-        return cls(data_dir.resolve(), port_offset, gateway, subgraphs)
+        return cls(data_dir.resolve(), port_offset, gateway, subgraphs, traces, opensearch_url)
+
+    @property
+    def trace_store(self) -> str:
+        """memory, opensearch or off: what this machine can do of what was asked."""
+        return traces.store(self.traces)
+
+    @property
+    def traces_url(self) -> str:
+        """Jaeger's UI and query API."""
+        return f"http://127.0.0.1:{traces.QUERY_PORT + self.port_offset}"
+
+    @property
+    def otlp_endpoint(self) -> str:
+        """Where every service and the gateway send their spans (OTLP over HTTP)."""
+        return f"http://127.0.0.1:{traces.OTLP_HTTP_PORT + self.port_offset}"
+
+    @property
+    def search_url(self) -> str | None:
+        """The OpenSearch node holding the spans, when traces go there."""
+        if self.trace_store != "opensearch":
+            return None
+        port = traces.OPENSEARCH_HTTP_PORT + self.port_offset
+        return self.opensearch_url or f"http://127.0.0.1:{port}"
 
     @property
     def gateway_port(self) -> int:
@@ -159,7 +196,13 @@ class Topology:
             # The subgraphs require it and the gateway (router or Node) sends it.
             "GATEWAY_TOKEN": self.gateway_token(),
         }
-        found: list[Component] = []
+        found = self._trace_store(base)
+        if found:
+            # Every subgraph, the Node gateway and the router export to the collector.
+            base["OTEL_EXPORTER_OTLP_ENDPOINT"] = self.otlp_endpoint
+            base["ROUTER_OTLP_ENABLED"] = "true"
+            # Batches leave every second (the SDKs' default is 5 s): a trace shows up sooner.
+            base.setdefault("OTEL_BSP_SCHEDULE_DELAY", "1000")
         if "products" in self.subgraphs:
             found.append(
                 Component(
@@ -226,6 +269,36 @@ class Topology:
             )
         if (monitoring := self._prometheus(base)) is not None:
             found.append(monitoring)
+        return found
+
+    def _trace_store(self, base: dict[str, str]) -> list[Component]:
+        """Jaeger (and the OpenSearch node it writes to), started before everything else so
+        that no span is lost; nothing when traces are off or Jaeger is not built."""
+        store = self.trace_store
+        if store == "off":
+            return []
+        found: list[Component] = []
+        if store == "opensearch" and self.opensearch_url is None:
+            port = traces.OPENSEARCH_HTTP_PORT + self.port_offset
+            found.append(
+                Component(
+                    "opensearch",
+                    traces.opensearch_node_argv(self.data_dir, self.port_offset),
+                    base,
+                    ready_url=f"http://127.0.0.1:{port}/_cluster/health?wait_for_status=yellow",
+                    start_timeout_s=300.0,
+                )
+            )
+        env = {**base, **traces.jaeger_env(self.port_offset, self.search_url)}
+        found.append(
+            Component(
+                "jaeger",
+                traces.jaeger_argv(store),
+                env,
+                ready_url=f"{self.traces_url}/api/services",
+                start_timeout_s=120.0,
+            )
+        )
         return found
 
     def _prometheus(self, base: dict[str, str]) -> Component | None:
