@@ -6,10 +6,6 @@ logs one warning line instead of an error with a traceback. Everything else a dr
 (constraint violations, bad SQL, a command MongoDB refuses) stays an internal error.
 """
 
-from pymongo.errors import ConnectionFailure
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-
 from shopgraph_core.errors import UpstreamUnavailable
 
 # MySQL client error numbers (CR_*, 2000-2999) are all about reaching the server: can't
@@ -20,10 +16,28 @@ OUTAGE_MESSAGE = "A service this request needs is unavailable; try again shortly
 
 def is_storage_outage(error: BaseException) -> bool:
     """True when `error` says the service's database cannot be reached right now."""
+    return _is_mongo_outage(error) or _is_sql_outage(error)
+
+
+# Each service installs only its own driver (core's `mongo` or `sql` extra): the users image
+# has no pymongo, the products image no SQLAlchemy. The imports wait until an error needs
+# them, and a driver that is not installed raised nothing to classify.
+def _is_mongo_outage(error: BaseException) -> bool:
+    try:
+        from pymongo.errors import ConnectionFailure
+    except ImportError:
+        return False
     # pymongo: server selection timed out, connection refused or reset, network timeout,
     # no connection free in the pool in time.
-    if isinstance(error, ConnectionFailure):
-        return True
+    return isinstance(error, ConnectionFailure)
+
+
+def _is_sql_outage(error: BaseException) -> bool:
+    try:
+        from sqlalchemy.exc import DBAPIError
+        from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+    except ImportError:
+        return False
     # SQLAlchemy: no pooled connection in time.
     if isinstance(error, PoolTimeoutError):
         return True
