@@ -1,7 +1,7 @@
 """Each service image installs one database driver only (core's `sql` or `mongo` extra).
 
 The real cluster (k8s/local) showed the users and products images crash at import when
-shopgraph_core.outages needed both drivers; these tests hide one driver from a fresh
+shopgraph_core.storage.outages needed both drivers; these tests hide one driver from a fresh
 interpreter and use the module as a service would.
 """
 
@@ -15,7 +15,7 @@ SCRIPT = """
 import sys
 for name in {hidden!r}:
     sys.modules[name] = None
-from shopgraph_core.outages import as_upstream_unavailable, is_storage_outage
+from shopgraph_core.storage.outages import as_upstream_unavailable, is_storage_outage
 assert not is_storage_outage(ValueError("not an outage"))
 assert as_upstream_unavailable(RuntimeError("boom")) is None
 {check}
