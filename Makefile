@@ -1,12 +1,12 @@
 # The single entry point. Every target installs what it needs first (scripts/setup.sh).
-.PHONY: jaeger run test test-unit setup-checks check lint format schema schema-check bench router help setup versions ci-check ci-local monitoring-check monitoring-sync logs-setup kibana-import logging-check logging-chart-sync chart-check chart-sync chart-docs load load-knee load-prepare
+.PHONY: jaeger run test test-unit setup-checks check lint format schema schema-check bench router help setup versions ci-check ci-local monitoring-check monitoring-sync logs-setup kibana-import logging-check logging-chart-sync chart-check chart-sync chart-docs load load-knee load-prepare k8s-up k8s-test k8s-down
 
 # uv installs itself into ~/.local/bin; put it on PATH here so every target works from a fresh
 # shell on a fresh clone, not only the scripts/*.sh wrappers.
 export PATH := $(HOME)/.local/bin:$(PATH)
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 run:  ## run the whole system: FerretDB, subgraphs, gateway on :4000, demo data
 	scripts/run.sh
@@ -98,3 +98,17 @@ load-knee:  ## step the mixed plan through 1, 2, 4, ... threads: the knee and it
 
 load-prepare:  ## create the load test's customers and products at TARGET (idempotent)
 	scripts/setup.sh && uv run --frozen shopgraph-load prepare $(load_target) $(LOAD_ARGS)
+
+# A real single-node Kubernetes here, without Docker or a registry (docs/kubernetes.md,
+# "A real cluster on one machine without Docker"). Binaries, node tools and images are built
+# once into the ignored .local/k8s (a cold build of the binaries takes ~35 min).
+k8s-up: setup  ## build what is missing, start the local cluster, install the chart (VALUES=review)
+	k8s/local/build.sh && scripts/install-ops-tools.sh helm && k8s/local/images.sh
+	k8s/local/cluster.sh up && k8s/local/cluster.sh install $(or $(VALUES),review)
+
+k8s-test: setup  ## the chart on the local cluster, every value set and tier; tears it down; never skips
+	k8s/local/build.sh && scripts/install-ops-tools.sh helm && k8s/local/images.sh
+	K8S_LOCAL_REQUIRED=1 uv run --frozen pytest k8s/local -v -rA $(PYTEST_ARGS)
+
+k8s-down:  ## stop the local cluster and remove every trace of it
+	k8s/local/cluster.sh down

@@ -31,11 +31,12 @@ import uvicorn
 from fastapi import FastAPI, Query
 from sqlalchemy import select
 
-from shopgraph_core.sql import SqlStore
+from shopgraph_core.storage.sql import SqlStore
 from shopgraph_testing.processes import port_open, wait_until_ready
 from shopgraph_testing.servers import free_port, mariadb_server, new_mysql_database
-from shopgraph_users.app import MIGRATIONS_DIR, create_app
+from shopgraph_users.app import create_app
 from shopgraph_users.models import UserRow
+from shopgraph_users.service import MIGRATIONS_DIR
 from shopgraph_users.settings import UsersSettings
 
 ME = "query Me { me { id name email } }"

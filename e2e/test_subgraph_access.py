@@ -9,7 +9,7 @@ import json
 
 import httpx
 
-from shopgraph_core.guards import GATEWAY_TOKEN_HEADER
+from shopgraph_core.web.guards import GATEWAY_TOKEN_HEADER
 from shopgraph_testing.drivers.gateway import Gateway
 
 ENTITIES = """

@@ -8,9 +8,9 @@ import json
 import logging
 from typing import Any
 
-from shopgraph_core.background import running_every
-from shopgraph_core.logs import configure_logging
-from shopgraph_core.tracing import BACKGROUND_ATTRIBUTE, configure_tracing
+from shopgraph_core.observability.logs import configure_logging
+from shopgraph_core.observability.tracing import BACKGROUND_ATTRIBUTE, configure_tracing
+from shopgraph_core.runtime.periodic import running_every
 from shopgraph_testing.spans import recorded_spans
 
 job_logger = logging.getLogger("shopgraph.test.sweeper")

@@ -10,10 +10,10 @@ import strawberry
 from fastapi import APIRouter, FastAPI
 from pydantic import SecretStr, ValidationError
 
-from shopgraph_core.app import create_service_app
-from shopgraph_core.graphql import build_schema
-from shopgraph_core.guards import GATEWAY_TOKEN_HEADER
+from shopgraph_core.graphql.schema import build_schema
+from shopgraph_core.runtime.app import create_service_app
 from shopgraph_core.settings import ServiceSettings
+from shopgraph_core.web.guards import GATEWAY_TOKEN_HEADER
 from shopgraph_testing.graphql import serve_in_process
 from shopgraph_testing.tokens import TestTokens
 
@@ -45,13 +45,13 @@ def service_app(**settings: Any) -> FastAPI:
     values = ServiceSettings(environment="test", **settings)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[Storage]:
+    async def running_service() -> AsyncIterator[Storage]:
         yield Storage()
 
     return create_service_app(
         settings=values,
         schema=build_schema(settings=values, query=Query),
-        lifespan=lifespan,
+        running_service=running_service,
         verifier=TestTokens().verifier(),
         routers=[echo_router],
     )

@@ -11,8 +11,8 @@ import pytest
 import strawberry
 from fastapi import FastAPI
 
-from shopgraph_core.app import create_service_app
-from shopgraph_core.graphql import build_schema
+from shopgraph_core.graphql.schema import build_schema
+from shopgraph_core.runtime.app import create_service_app
 from shopgraph_core.settings import ServiceSettings
 from shopgraph_testing.graphql import serve_in_process
 from shopgraph_testing.spans import recorded_spans
@@ -37,13 +37,13 @@ def service_app() -> FastAPI:
     settings = ServiceSettings(environment="test")
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[Storage]:
+    async def running_service() -> AsyncIterator[Storage]:
         yield Storage()
 
     return create_service_app(
         settings=settings,
         schema=build_schema(settings=settings, query=Query),
-        lifespan=lifespan,
+        running_service=running_service,
         verifier=TestTokens().verifier(),
     )
 

@@ -2,7 +2,7 @@
 
 import strawberry
 
-from shopgraph_core.graphql import build_schema
+from shopgraph_core.graphql.schema import build_schema
 from shopgraph_core.settings import ServiceSettings
 
 

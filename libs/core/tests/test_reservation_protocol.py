@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from shopgraph_core.reservation_protocol import (
+from shopgraph_core.web.reservation_protocol import (
     ReleasedBody,
     ReservationBody,
     ReservationStatus,

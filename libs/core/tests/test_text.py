@@ -3,7 +3,7 @@
 import pytest
 
 from shopgraph_core.errors import BadUserInput
-from shopgraph_core.text import check_name, check_text, unencodable_text
+from shopgraph_core.validation.text import check_name, check_text, unencodable_text
 
 
 def test_names_are_trimmed_and_bounded() -> None:

@@ -2,10 +2,10 @@
 
 import pytest
 
-from shopgraph_core.auth import bearer_token
+from shopgraph_core.auth.verifier import bearer_token
 from shopgraph_core.errors import ErrorCode, Unauthenticated
-from shopgraph_core.metrics import OperationNameLabels
-from shopgraph_core.sql import async_url, is_sqlite
+from shopgraph_core.observability.metrics import OperationNameLabels
+from shopgraph_core.storage.sql_engine import async_url, is_sqlite
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from shopgraph_core.errors import BadUserInput
-from shopgraph_core.reservation_protocol import (
+from shopgraph_core.web.reservation_protocol import (
     MAX_PRODUCT_ID_LENGTH,
     MAX_RESERVATION_ITEMS,
     MAX_RESERVATION_QUANTITY,

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from shopgraph_core.clock import Precision, utcnow
 from shopgraph_orders.app import create_app
-from shopgraph_orders.models import OrderItemRow, OrderRow, OrderStatus, precise_utcnow
+from shopgraph_orders.models import OrderItemRow, OrderRow, OrderStatus
 from shopgraph_orders.order_rules import reservation_id_for
 from shopgraph_orders.reconciler import ReconcileReport
 from shopgraph_orders.settings import OrdersSettings
@@ -68,7 +69,7 @@ async def store_unconfirmed_order(
     reservation_id = reservation_id_for(order_id)
     if reserve:
         await shop.orders.products.reserve(reservation_id, [(product["id"], quantity)])
-    now = precise_utcnow()
+    now = utcnow(Precision.MICROSECOND)
     order = OrderRow(
         id=order_id,
         user_id=user_id,

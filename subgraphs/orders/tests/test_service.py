@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from shopgraph_core.sql import create_engine
+from shopgraph_core.storage.sql_engine import create_engine
 from shopgraph_orders.cli import main
 from shopgraph_testing.drivers.orders import OrdersShop
 from shopgraph_testing.graphql import GraphQLClient, error_codes

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
-from shopgraph_core.mongo import MongoStore
-from shopgraph_products.models import ReservationDoc, ReservationItem, utcnow
+from shopgraph_core.clock import Precision, utcnow
+from shopgraph_core.storage.mongo import MongoStore
+from shopgraph_products.models import ReservationDoc, ReservationItem
 from shopgraph_testing.drivers.products import ProductsShop, service_of
 from shopgraph_testing.graphql import GraphQLClient, error_codes
 from shopgraph_testing.mongo_commands import count_commands
@@ -207,7 +208,7 @@ async def test_a_reservation_that_read_the_stock_before_a_count_takes_from_the_n
     await set_stock(shop, product["id"], 8)  # counted after the reservation looked
     assert client.app is not None
     reservations = service_of(client).reservations
-    now = utcnow()
+    now = utcnow(Precision.MILLISECOND)
     lock = ReservationDoc(
         id=new_id(),
         status="APPLYING",

@@ -117,9 +117,9 @@ async def test_password_is_stored_hashed_with_argon2id(
 ) -> None:
     from sqlalchemy import select
 
-    from shopgraph_core.sql import SqlStore
-    from shopgraph_users.app import MIGRATIONS_DIR
+    from shopgraph_core.storage.sql import SqlStore
     from shopgraph_users.models import UserRow
+    from shopgraph_users.service import MIGRATIONS_DIR
 
     payload = await accounts.sign_up(password="plain text never stored")
     store = SqlStore(settings.effective_database_url, MIGRATIONS_DIR)

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from starlette.requests import Request
 
-from shopgraph_core.sql import SqlStore
-from shopgraph_users.app import MIGRATIONS_DIR
+from shopgraph_core.storage.sql import SqlStore
+from shopgraph_users.service import MIGRATIONS_DIR
 from shopgraph_users.settings import UsersSettings
 from shopgraph_users.throttle import Throttle, address_bucket, client_address
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shopgraph_core.logs import configure_logging
+from shopgraph_core.observability.logs import configure_logging
 from shopgraph_testing.drivers.users import Accounts
 from shopgraph_testing.graphql import GraphQLClient, serve_in_process
 from shopgraph_testing.metrics import sample

@@ -267,7 +267,7 @@ async def test_expired_counters_are_forgotten_but_known_addresses_kept(
             await login(client, email, "wrong", elsewhere)
         await asyncio.sleep(3)
         assert client.app is not None
-        accounts = client.app.state.service
+        accounts = client.app.state.service.accounts
         await accounts.throttle.forget_expired()
         async with accounts.store.session() as session:
             kept = set(await session.scalars(select(ThrottleRow.key)))

@@ -9,7 +9,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from shopgraph_core.tokens import TokenIssuer
+from shopgraph_core.auth.issuer import TokenIssuer
 from shopgraph_testing.graphql import GraphQLClient, error_codes
 from shopgraph_users.settings import UsersSettings
 from shopgraph_users.signing_key import load_or_create_dev_key

@@ -20,7 +20,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from shopgraph_core.tracing import BACKGROUND_ATTRIBUTE
+from shopgraph_core.observability.tracing import BACKGROUND_ATTRIBUTE
 from shopgraph_stack.traces import find_jaeger, jaeger_argv
 
 pytestmark = pytest.mark.skipif(

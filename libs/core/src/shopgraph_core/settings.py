@@ -1,25 +1,25 @@
-"""Settings every service reads from its environment, and the production safety net.
+"""Every setting the core knows, read from the environment, and the production safety net.
 
-A service subclasses `ServiceSettings`, adds its own fields and lists what is unsafe in
-`unsafe_in_production`. With ENVIRONMENT=production the service refuses to start while any
-unsafe default is still in place, rather than run with dev keys, SQLite or debug errors.
+- `ServiceSettings`: what every service reads (port, GraphQL limits, JWKS, gateway token).
+- `InternalServiceSettings`: a service that takes part in service-to-service calls.
+- `SqlServiceSettings`: a service that keeps SQL data.
+
+A service subclasses the ones it needs (orders both of the last two), adds its own fields
+and lists what is unsafe in `unsafe_in_production`; each class extends its parents' list
+through `super()`. With ENVIRONMENT=production the service refuses to start while any unsafe
+default is still in place, rather than run with dev keys, SQLite or debug errors.
 """
 
 from enum import StrEnum
 from pathlib import Path
 from typing import Self
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+from shopgraph_core.loopback import is_loopback_http_url
+
 MIN_GATEWAY_TOKEN_LENGTH = 32
-
-
-def is_loopback_url(url: str) -> bool:
-    """True when an http(s) URL names this machine: a dev default, never production's."""
-    return (urlsplit(url).hostname or "localhost") in LOOPBACK_HOSTS
 
 
 class Environment(StrEnum):
@@ -105,7 +105,7 @@ class ServiceSettings(BaseSettings):
             problems.append("INTROSPECTION must be off")
         if self.debug_errors:
             problems.append("DEBUG_ERRORS must be off")
-        if is_loopback_url(self.jwks_url):
+        if is_loopback_http_url(self.jwks_url):
             problems.append("JWKS_URL must name the users service, not the dev default")
         token = self.effective_gateway_token
         if token is None:
@@ -121,3 +121,60 @@ class ServiceSettings(BaseSettings):
                 f"{self.service_name} refuses to start in production: " + "; ".join(problems)
             )
         return self
+
+
+# The development service credential: every dev service agrees on it; production refuses it.
+DEV_INTERNAL_SERVICE_TOKEN = "dev-internal-token"
+MIN_INTERNAL_SERVICE_TOKEN_LENGTH = 32
+
+
+def internal_token_problems(token: SecretStr) -> list[str]:
+    """What makes a service credential unfit for production (for `unsafe_in_production`)."""
+    value = token.get_secret_value()
+    if value == DEV_INTERNAL_SERVICE_TOKEN:
+        return ["INTERNAL_SERVICE_TOKEN must be a managed secret, not the dev default"]
+    if len(value) < MIN_INTERNAL_SERVICE_TOKEN_LENGTH:
+        minimum = MIN_INTERNAL_SERVICE_TOKEN_LENGTH
+        return [f"INTERNAL_SERVICE_TOKEN must be at least {minimum} characters"]
+    return []
+
+
+class InternalServiceSettings(ServiceSettings):
+    """Settings of a service that takes part in service-to-service calls (products, orders)."""
+
+    # Products checks it on /internal/ as X-Service-Token; orders presents it.
+    internal_service_token: SecretStr = SecretStr(DEV_INTERNAL_SERVICE_TOKEN)
+
+    def unsafe_in_production(self) -> list[str]:
+        return super().unsafe_in_production() + internal_token_problems(self.internal_service_token)
+
+
+class SqlServiceSettings(ServiceSettings):
+    """Settings of a service that keeps SQL data (users, orders)."""
+
+    # None: an embedded SQLite file in the data folder, named after the service.
+    database_url: str | None = None
+    # Development and test apply migrations at start; production runs `shopgraph-X migrate`.
+    migrate_on_start: bool | None = None
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / f'{self.service_name}.db'}"
+
+    @property
+    def effective_migrate_on_start(self) -> bool:
+        if self.migrate_on_start is None:
+            return not self.is_production
+        return self.migrate_on_start
+
+    def unsafe_in_production(self) -> list[str]:
+        from shopgraph_core.storage.sql_engine import is_sqlite  # the SQL stack stays optional
+
+        problems = super().unsafe_in_production()
+        if self.database_url is None or is_sqlite(self.database_url):
+            problems.append("DATABASE_URL must name a MySQL/MariaDB server, not SQLite")
+        if self.migrate_on_start:
+            problems.append(
+                f"MIGRATE_ON_START must be off; run `shopgraph-{self.service_name} migrate`"
+            )
+        return problems

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 from pymongo.monitoring import CommandStartedEvent
 
-from shopgraph_core.mongo import MongoStore
+from shopgraph_core.storage.mongo import MongoStore
 
 
 class CommandLog:

@@ -10,8 +10,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from shopgraph_core.auth import Role, TokenVerifier
-from shopgraph_core.tokens import TokenIssuer
+from shopgraph_core.auth.issuer import TokenIssuer
+from shopgraph_core.auth.verifier import Role, TokenVerifier
 
 ISSUER, AUDIENCE = "shopgraph-users", "shopgraph"
 

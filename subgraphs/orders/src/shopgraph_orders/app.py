@@ -1,37 +1,12 @@
-"""The orders service: its storage, its products client, its reconciler and the app factory."""
+"""The orders service's app: the shared app factory over the orders service."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import timedelta
-from pathlib import Path
-
-import httpx
 from fastapi import FastAPI
 
-from shopgraph_core.app import create_service_app
-from shopgraph_core.auth import TokenVerifier
-from shopgraph_core.background import running_every
-from shopgraph_core.sql import open_sql_store
-from shopgraph_orders.orders import Orders
-from shopgraph_orders.products_client import ProductsClient
+from shopgraph_core.auth.verifier import TokenVerifier
+from shopgraph_core.runtime.app import create_service_app
 from shopgraph_orders.schema import create_schema
+from shopgraph_orders.service import running_service
 from shopgraph_orders.settings import OrdersSettings
-
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-
-
-def products_client(
-    settings: OrdersSettings, transport: httpx.AsyncBaseTransport | None = None
-) -> ProductsClient:
-    return ProductsClient(
-        settings.products_internal_url,
-        settings.internal_service_token,
-        connect_timeout_s=settings.products_connect_timeout_s,
-        timeout_s=settings.products_timeout_s,
-        retries=settings.products_retries,
-        backoff_s=settings.products_retry_backoff_s,
-        transport=transport,
-    )
 
 
 def create_app(
@@ -39,21 +14,9 @@ def create_app(
 ) -> FastAPI:
     """The app; `verifier` replaces the JWKS-backed token verifier (tests)."""
     settings = settings or OrdersSettings()
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[Orders]:
-        async with (
-            open_sql_store(settings, MIGRATIONS_DIR) as store,
-            products_client(settings) as products,
-        ):
-            orders = Orders(
-                store, products, reconcile_after=timedelta(seconds=settings.reconcile_after_s)
-            )
-            async with running_every(
-                settings.reconcile_interval_s, orders.reconcile_once, name="orders-reconciler"
-            ):
-                yield orders
-
     return create_service_app(
-        settings=settings, schema=create_schema(settings), lifespan=lifespan, verifier=verifier
+        settings=settings,
+        schema=create_schema(settings),
+        running_service=lambda: running_service(settings),
+        verifier=verifier,
     )

@@ -9,11 +9,12 @@ import logging
 
 from sqlalchemy import update
 
-from shopgraph_core.auth import Caller
+from shopgraph_core.auth.verifier import Caller
+from shopgraph_core.clock import Precision, utcnow
 from shopgraph_core.errors import UpstreamUnavailable
-from shopgraph_core.sql import SqlStore
+from shopgraph_core.storage.sql import SqlStore
 from shopgraph_orders.metrics import ORDERS_CANCELLED
-from shopgraph_orders.models import OrderRow, OrderStatus, precise_utcnow
+from shopgraph_orders.models import OrderRow, OrderStatus
 from shopgraph_orders.order_queries import OrderQueries
 from shopgraph_orders.products_client import ProductsClient
 
@@ -35,7 +36,9 @@ class OrderCancelling:
                 await session.execute(
                     update(OrderRow)
                     .where(OrderRow.id == order.id, OrderRow.status == OrderStatus.CONFIRMED.value)
-                    .values(status=OrderStatus.CANCELLED.value, updated_at=precise_utcnow())
+                    .values(
+                        status=OrderStatus.CANCELLED.value, updated_at=utcnow(Precision.MICROSECOND)
+                    )
                 )
             order = await self.queries.get(order.id) or order
             logger.info("order cancelled", extra={"order.id": order.id})

@@ -2,10 +2,11 @@
 
 from pathlib import Path
 
-from shopgraph_core.cli import ServiceCli
-from shopgraph_core.sql import migrate_command
-from shopgraph_orders.app import MIGRATIONS_DIR, create_app
+from shopgraph_core.runtime.cli import ServiceCli
+from shopgraph_core.runtime.sql_commands import migrate_command
+from shopgraph_orders.app import create_app
 from shopgraph_orders.schema import create_schema
+from shopgraph_orders.service import MIGRATIONS_DIR
 from shopgraph_orders.settings import OrdersSettings
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
@@ -19,6 +20,3 @@ cli = ServiceCli(
     extra={"migrate": migrate_command(MIGRATIONS_DIR)},
 )
 main = cli.main
-
-if __name__ == "__main__":
-    main()

@@ -1,6 +1,6 @@
 """What the orders service counts, beyond the requests every service counts."""
 
-from shopgraph_core.metrics import EventCounter
+from shopgraph_core.observability.metrics import EventCounter
 
 ORDERS_PLACED = EventCounter("shopgraph_orders_placed_total", "Orders placed (stored for good).")
 ORDERS_CANCELLED = EventCounter(

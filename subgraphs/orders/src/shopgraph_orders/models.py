@@ -1,6 +1,6 @@
 """Orders and their items, in the service's own SQL database."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeEngine
 
-from shopgraph_core.sql import UTCDateTime
+from shopgraph_core.storage.sql import UTCDateTime
 
 
 class OrderStatus(StrEnum):
@@ -38,10 +38,6 @@ class PreciseUTCDateTime(UTCDateTime):
         if dialect.name in ("mysql", "mariadb"):
             return dialect.type_descriptor(mysql.DATETIME(fsp=6))
         return dialect.type_descriptor(DateTime(timezone=False))
-
-
-def precise_utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):

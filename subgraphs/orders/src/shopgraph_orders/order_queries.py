@@ -6,10 +6,10 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 
-from shopgraph_core.auth import Caller
+from shopgraph_core.auth.verifier import Caller
 from shopgraph_core.errors import BadUserInput, NotFound
-from shopgraph_core.pagination import check_first, decode_cursor, encode_cursor
-from shopgraph_core.sql import SqlStore
+from shopgraph_core.storage.sql import SqlStore
+from shopgraph_core.validation.paging import check_first, decode_cursor, encode_cursor
 from shopgraph_orders.models import OrderItemRow, OrderRow
 from shopgraph_orders.order_rules import can_see
 

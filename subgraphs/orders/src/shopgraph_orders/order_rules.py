@@ -11,9 +11,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from shopgraph_core.auth import Caller
+from shopgraph_core.auth.verifier import Caller
 from shopgraph_core.errors import BadUserInput, Conflict
-from shopgraph_core.text import check_text
+from shopgraph_core.validation.text import check_text
 from shopgraph_orders.models import OrderRow
 from shopgraph_orders.products_client import ProductsClientError, Reservation
 

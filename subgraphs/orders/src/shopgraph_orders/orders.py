@@ -14,8 +14,8 @@ docs/architecture.md draws the protocol with products on one page.
 from collections.abc import Sequence
 from datetime import timedelta
 
-from shopgraph_core.auth import Caller
-from shopgraph_core.sql import SqlStore
+from shopgraph_core.auth.verifier import Caller
+from shopgraph_core.storage.sql import SqlStore
 from shopgraph_orders.cancelling import OrderCancelling
 from shopgraph_orders.models import OrderItemRow, OrderRow
 from shopgraph_orders.order_queries import OrderPage, OrderQueries
@@ -26,7 +26,8 @@ from shopgraph_orders.reconciler import Reconciler, ReconcileReport
 
 
 class Orders:
-    """The orders service's state: its database and its products client."""
+    """What the schema asks of orders (OrdersService.orders): reading, placing, cancelling,
+    reconciling."""
 
     def __init__(
         self, store: SqlStore, products: ProductsClient, *, reconcile_after: timedelta
@@ -39,9 +40,6 @@ class Orders:
         self.reconciler = Reconciler(
             store, self.placing, self.cancelling, reconcile_after=reconcile_after
         )
-
-    async def check_ready(self) -> None:
-        await self.store.check_ready()
 
     async def get(self, order_id: str) -> OrderRow | None:
         return await self.queries.get(order_id)

@@ -22,12 +22,13 @@ from collections.abc import Sequence
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from shopgraph_core.auth import Caller
+from shopgraph_core.auth.verifier import Caller
+from shopgraph_core.clock import Precision, utcnow
 from shopgraph_core.errors import AppError, Conflict, NotFound, UpstreamUnavailable
-from shopgraph_core.reservation_protocol import ReservationStatus
-from shopgraph_core.sql import SqlStore
+from shopgraph_core.storage.sql import SqlStore
+from shopgraph_core.web.reservation_protocol import ReservationStatus
 from shopgraph_orders.metrics import ORDERS_PLACED
-from shopgraph_orders.models import OrderItemRow, OrderRow, OrderStatus, precise_utcnow
+from shopgraph_orders.models import OrderItemRow, OrderRow, OrderStatus
 from shopgraph_orders.order_queries import OrderQueries
 from shopgraph_orders.order_rules import (
     MAX_RESERVATION_ATTEMPTS,
@@ -74,7 +75,7 @@ class OrderPlacing:
         except (AppError, ProductsClientError):
             await self.release_quietly(reservation.reservation_id)
             raise
-        now = precise_utcnow()
+        now = utcnow(Precision.MICROSECOND)
         order = OrderRow(
             id=order_id,
             user_id=caller.user_id,
@@ -200,7 +201,7 @@ class OrderPlacing:
                 .values(
                     status=OrderStatus.CANCELLED.value,
                     stock_released=True,
-                    updated_at=precise_utcnow(),
+                    updated_at=utcnow(Precision.MICROSECOND),
                 )
             )
         lost = bool(getattr(result, "rowcount", 0))

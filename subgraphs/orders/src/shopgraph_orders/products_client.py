@@ -30,15 +30,15 @@ from shopgraph_core.errors import (
     OutOfStock,
     UpstreamUnavailable,
 )
-from shopgraph_core.internal import SERVICE_TOKEN_HEADER
-from shopgraph_core.metrics import measured_transport
-from shopgraph_core.reservation_protocol import (
+from shopgraph_core.observability.metrics import measured_transport
+from shopgraph_core.observability.tracing import ROUTE_EXTENSION
+from shopgraph_core.web.internal import SERVICE_TOKEN_HEADER
+from shopgraph_core.web.reservation_protocol import (
     ReservationBody,
     ReservationStatus,
     ReserveBody,
     ReserveItemBody,
 )
-from shopgraph_core.tracing import ROUTE_EXTENSION
 
 logger = logging.getLogger("shopgraph.orders.products")
 

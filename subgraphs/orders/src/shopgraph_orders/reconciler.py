@@ -14,10 +14,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from shopgraph_core.clock import Precision, utcnow
 from shopgraph_core.errors import Conflict
-from shopgraph_core.sql import SqlStore
+from shopgraph_core.storage.sql import SqlStore
 from shopgraph_orders.cancelling import OrderCancelling
-from shopgraph_orders.models import OrderRow, OrderStatus, precise_utcnow
+from shopgraph_orders.models import OrderRow, OrderStatus
 from shopgraph_orders.placing import OrderPlacing
 
 logger = logging.getLogger("shopgraph.orders")
@@ -52,7 +53,7 @@ class Reconciler:
         released. Only orders older than `reconcile_after` are touched, so requests in flight
         finish their own work; every step is idempotent, so replicas may overlap."""
         report = ReconcileReport()
-        cutoff = precise_utcnow() - self.reconcile_after
+        cutoff = utcnow(Precision.MICROSECOND) - self.reconcile_after
         async with self.store.session() as session:
             unconfirmed = list(
                 await session.scalars(

@@ -14,39 +14,35 @@ from datetime import datetime
 
 import strawberry
 from strawberry.dataloader import DataLoader
-from strawberry.federation.schema_directives import Key
-from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
-from shopgraph_core.context import RequestContext
-from shopgraph_core.graphql import SubgraphSchema, build_schema
-from shopgraph_core.money import Money
-from shopgraph_core.pagination import DEFAULT_PAGE_SIZE, PageInfo
+from shopgraph_core.graphql.arguments import given, page_size
+from shopgraph_core.graphql.connection import Connection, connection_of
+from shopgraph_core.graphql.context import RequestContext
+from shopgraph_core.graphql.money import Money
+from shopgraph_core.graphql.schema import SubgraphSchema, build_schema
+from shopgraph_core.graphql.strawberry_internals import unresolvable_key
 from shopgraph_core.settings import ServiceSettings
+from shopgraph_core.validation.paging import DEFAULT_PAGE_SIZE
 from shopgraph_orders.models import OrderItemRow, OrderRow
 from shopgraph_orders.models import OrderStatus as OrderStatusValue
 from shopgraph_orders.order_queries import OrderPage, cursor_of
 from shopgraph_orders.order_rules import OrderItemRequest, can_see
-from shopgraph_orders.orders import Orders
+from shopgraph_orders.service import OrdersService
 
 OrderStatus = strawberry.enum(OrderStatusValue, name="OrderStatus")
-Context = RequestContext[Orders]
-
-
-def _page_size(first: int | None) -> int:
-    # `first: Int = 20` as in the contract: an explicit null means the default.
-    return DEFAULT_PAGE_SIZE if first is None else first
+Context = RequestContext[OrdersService]
 
 
 def _orders_by_id(info: Info[Context, None]) -> DataLoader[str, OrderRow | None]:
-    return info.context.loader("orders_by_id", info.context.state.by_ids)
+    return info.context.loader("orders_by_id", info.context.service.orders.by_ids)
 
 
 def _items_by_order(info: Info[Context, None]) -> DataLoader[str, list[OrderItemRow]]:
-    return info.context.loader("items_by_order", info.context.state.items_of)
+    return info.context.loader("items_by_order", info.context.service.orders.items_of)
 
 
-@strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])
+@strawberry.federation.type(keys=[unresolvable_key("id")])
 class Product:
     """A product of the products subgraph; only its id is known here."""
 
@@ -109,27 +105,10 @@ class Order:
         )
 
 
-@strawberry.type
-class OrderEdge:
-    cursor: str
-    node: Order
-
-
-@strawberry.type
-class OrderConnection:
-    edges: list[OrderEdge]
-    page_info: PageInfo
-
-    @classmethod
-    def from_page(cls, page: OrderPage) -> "OrderConnection":
-        edges = [OrderEdge(cursor=cursor_of(row), node=Order.from_row(row)) for row in page.orders]
-        return cls(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next_page,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-        )
+def _connection(page: OrderPage) -> Connection[Order]:
+    return connection_of(
+        page.orders, has_next_page=page.has_next_page, cursor=cursor_of, node=Order.from_row
+    )
 
 
 @strawberry.federation.type(keys=["id"])
@@ -144,12 +123,12 @@ class User:
         info: Info[Context, None],
         first: int | None = DEFAULT_PAGE_SIZE,
         after: str | None = None,
-    ) -> OrderConnection:
+    ) -> Connection[Order]:
         info.context.require_self_or_admin(str(self.id), "see these orders")
-        page = await info.context.state.page_for_user(
-            str(self.id), first=_page_size(first), after=after
+        page = await info.context.service.orders.page_for_user(
+            str(self.id), first=page_size(first), after=given(after)
         )
-        return OrderConnection.from_page(page)
+        return _connection(page)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> "User":
@@ -178,7 +157,7 @@ class Query:
     @strawberry.field(description="An order by id: its owner or an admin.")
     async def order(self, info: Info[Context, None], id: strawberry.ID) -> Order | None:
         caller = info.context.require_caller()
-        row = await info.context.state.visible(caller, str(id))
+        row = await info.context.service.orders.visible(caller, str(id))
         return Order.from_row(row)
 
     @strawberry.field(description="The caller's orders, newest first.")
@@ -187,12 +166,12 @@ class Query:
         info: Info[Context, None],
         first: int | None = DEFAULT_PAGE_SIZE,
         after: str | None = None,
-    ) -> OrderConnection:
+    ) -> Connection[Order]:
         caller = info.context.require_caller()
-        page = await info.context.state.page_for_user(
-            caller.user_id, first=_page_size(first), after=after
+        page = await info.context.service.orders.page_for_user(
+            caller.user_id, first=page_size(first), after=given(after)
         )
-        return OrderConnection.from_page(page)
+        return _connection(page)
 
 
 @strawberry.type
@@ -201,13 +180,13 @@ class Mutation:
     async def create_order(self, info: Info[Context, None], input: CreateOrderInput) -> Order:
         caller = info.context.require_caller()
         items = [OrderItemRequest(str(item.product_id), item.quantity) for item in input.items]
-        row = await info.context.state.create(caller, items, input.idempotency_key)
+        row = await info.context.service.orders.create(caller, items, input.idempotency_key)
         return Order.from_row(row)
 
     @strawberry.mutation(description="Cancels the order and gives its stock back.")
     async def cancel_order(self, info: Info[Context, None], id: strawberry.ID) -> Order:
         caller = info.context.require_caller()
-        row = await info.context.state.cancel(caller, str(id))
+        row = await info.context.service.orders.cancel(caller, str(id))
         return Order.from_row(row)
 
 

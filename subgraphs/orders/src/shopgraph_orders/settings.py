@@ -1,8 +1,7 @@
 from pydantic import Field
 
-from shopgraph_core.internal import InternalServiceSettings
-from shopgraph_core.settings import is_loopback_url
-from shopgraph_core.sql import SqlServiceSettings
+from shopgraph_core.loopback import is_loopback_http_url
+from shopgraph_core.settings import InternalServiceSettings, SqlServiceSettings
 
 
 class OrdersSettings(SqlServiceSettings, InternalServiceSettings):
@@ -28,6 +27,6 @@ class OrdersSettings(SqlServiceSettings, InternalServiceSettings):
 
     def unsafe_in_production(self) -> list[str]:
         problems = super().unsafe_in_production()
-        if is_loopback_url(self.products_internal_url):
+        if is_loopback_http_url(self.products_internal_url):
             problems.append("PRODUCTS_INTERNAL_URL must name the products service, not localhost")
         return problems

@@ -1,15 +1,12 @@
-"""The products service: its storage, its internal reservations API, and the app factory."""
-
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+"""The products service's app: its internal reservations API and the shared app factory."""
 
 from fastapi import FastAPI
 
-from shopgraph_core.app import create_service_app
-from shopgraph_core.auth import TokenVerifier
+from shopgraph_core.auth.verifier import TokenVerifier
+from shopgraph_core.runtime.app import create_service_app
 from shopgraph_products.internal_api import create_internal_router
 from shopgraph_products.schema import create_schema
-from shopgraph_products.service import ProductsService, running_service
+from shopgraph_products.service import running_service
 from shopgraph_products.settings import ProductsSettings
 
 
@@ -18,16 +15,10 @@ def create_app(
 ) -> FastAPI:
     """The app; tokens are verified against the users service's JWKS unless `verifier`."""
     settings = settings or ProductsSettings()
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[ProductsService]:
-        async with running_service(settings) as service:
-            yield service
-
     return create_service_app(
         settings=settings,
         schema=create_schema(settings),
-        lifespan=lifespan,
+        running_service=lambda: running_service(settings),
         verifier=verifier,
         routers=[create_internal_router(settings)],
     )

@@ -11,12 +11,13 @@ from beanie import SortDirection
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from shopgraph_core.clock import Precision, utcnow
 from shopgraph_core.errors import BadUserInput, Conflict, NotFound
-from shopgraph_core.money import check_currency
-from shopgraph_core.mongo import object_ids, parse_object_id
-from shopgraph_core.pagination import check_first, decode_cursor, encode_cursor
-from shopgraph_core.text import check_name, check_text
-from shopgraph_products.models import MAX_STOCK, ProductDoc, utcnow
+from shopgraph_core.storage.mongo import object_ids, parse_object_id
+from shopgraph_core.validation.currency import check_currency
+from shopgraph_core.validation.paging import check_first, decode_cursor, encode_cursor
+from shopgraph_core.validation.text import check_name, check_text
+from shopgraph_products.models import MAX_STOCK, ProductDoc
 
 logger = logging.getLogger("shopgraph.products")
 
@@ -76,7 +77,7 @@ class Catalogue:
     async def create(
         self, *, sku: str, name: str, description: str, price: int, currency: str, stock: int
     ) -> ProductDoc:
-        now = utcnow()
+        now = utcnow(Precision.MILLISECOND)
         product = ProductDoc(
             sku=check_sku(sku),
             name=check_name(name),
@@ -118,7 +119,7 @@ class Catalogue:
         oid = parse_object_id(product_id)
         if oid is None:
             raise NotFound("Product not found", productId=product_id)
-        changes["updated_at"] = utcnow()
+        changes["updated_at"] = utcnow(Precision.MILLISECOND)
         raw = await ProductDoc.get_pymongo_collection().find_one_and_update(
             {"_id": oid}, {"$set": changes}, return_document=ReturnDocument.AFTER
         )
@@ -137,7 +138,7 @@ class Catalogue:
         collection = ProductDoc.get_pymongo_collection()
         raw = await collection.find_one_and_update(
             {"_id": oid, "stock": {"$gte": max(0, -by), "$lte": min(MAX_STOCK, MAX_STOCK - by)}},
-            {"$inc": {"stock": by}, "$set": {"updated_at": utcnow()}},
+            {"$inc": {"stock": by}, "$set": {"updated_at": utcnow(Precision.MILLISECOND)}},
             return_document=ReturnDocument.AFTER,
         )
         if raw is None:
@@ -201,7 +202,7 @@ class Catalogue:
         collection = ProductDoc.get_pymongo_collection()
         inserted = 0
         for spec in products:
-            now = utcnow()
+            now = utcnow(Precision.MILLISECOND)
             document = ProductDoc(
                 sku=check_sku(spec["sku"]),
                 name=check_name(spec["name"]),

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from shopgraph_core.cli import ExtraCommand, ServiceCli
+from shopgraph_core.runtime.cli import ExtraCommand, ServiceCli
 from shopgraph_products.app import create_app
 from shopgraph_products.catalogue import Catalogue
 from shopgraph_products.demo import DEMO_PRODUCTS
@@ -33,6 +33,3 @@ cli = ServiceCli(
     extra={"seed": ExtraCommand("add the demo products that are missing (by SKU)", seed)},
 )
 main = cli.main
-
-if __name__ == "__main__":
-    main()

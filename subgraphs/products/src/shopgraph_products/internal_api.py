@@ -5,18 +5,18 @@
     DELETE /internal/reservations/{id}
     GET    /internal/reservations/{id}
 
-The bodies are `shopgraph_core.reservation_protocol`'s, which orders reads with the same
+The bodies are `shopgraph_core.web.reservation_protocol`'s, which orders reads with the same
 models; this module turns the stored reservation into the answer its callers see. Every call
 needs the service credential in X-Service-Token (401 otherwise). Errors are
-`{"code", "message", ...}` with the HTTP status of the code (see shopgraph_core.internal).
+`{"code", "message", ...}` with the HTTP status of the code (see shopgraph_core.web.internal).
 """
 
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from shopgraph_core.internal import internal_router
-from shopgraph_core.reservation_protocol import (
+from shopgraph_core.web.internal import internal_router
+from shopgraph_core.web.reservation_protocol import (
     MAX_RESERVATION_ID_LENGTH,
     RESERVATION_ID_PATTERN,
     ReleasedBody,

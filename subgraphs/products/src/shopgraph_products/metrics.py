@@ -1,6 +1,6 @@
 """What the products service counts, beyond the requests every service counts."""
 
-from shopgraph_core.metrics import OutcomeCounter
+from shopgraph_core.observability.metrics import OutcomeCounter
 from shopgraph_products.models import ReleaseReason
 
 STOCK_RESERVATIONS = OutcomeCounter(

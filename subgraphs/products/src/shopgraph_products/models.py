@@ -1,6 +1,6 @@
 """The documents this service keeps: products and stock reservations (Beanie)."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -11,12 +11,6 @@ from pymongo import ASCENDING, IndexModel
 # The largest stock a product may have: what a GraphQL Int can carry. Every path that writes
 # stock keeps it within 0..MAX_STOCK, so no product can ever fail to serialise.
 MAX_STOCK = 2**31 - 1
-
-
-def utcnow() -> datetime:
-    """Now, at the millisecond precision BSON dates keep, so what we return is what we read."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 class ProductDoc(Document):
@@ -42,7 +36,7 @@ class ProductDoc(Document):
 
 class ReservationDocStatus(StrEnum):
     """Where a stored reservation is, work in progress included; callers see only
-    `shopgraph_core.reservation_protocol.ReservationStatus` (internal_api.py maps them)."""
+    `shopgraph_core.web.reservation_protocol.ReservationStatus` (internal_api.py maps them)."""
 
     APPLYING = "APPLYING"  # taking the items' stock; the document is the lock
     PENDING = "PENDING"  # all stock taken; awaits confirmation until expires_at

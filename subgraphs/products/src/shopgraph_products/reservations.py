@@ -53,8 +53,9 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from shopgraph_core.clock import Precision, utcnow
 from shopgraph_core.errors import AppError, BadUserInput, Conflict, NotFound, OutOfStock
-from shopgraph_core.mongo import parse_object_id
+from shopgraph_core.storage.mongo import parse_object_id
 from shopgraph_products.metrics import STOCK_RESERVATIONS, count_release
 from shopgraph_products.models import (
     MAX_STOCK,
@@ -63,7 +64,6 @@ from shopgraph_products.models import (
     ReservationDoc,
     ReservationDocStatus,
     ReservationItem,
-    utcnow,
 )
 from shopgraph_products.stock_gate import StockGate, StockShort
 
@@ -175,7 +175,7 @@ class Reservations:
                     "The reservation was released (expired or cancelled)",
                     reservationId=reservation_id,
                 )
-            now = utcnow()
+            now = utcnow(Precision.MILLISECOND)
             raw = await self._reservations.find_one_and_update(
                 {
                     "_id": reservation_id,
@@ -219,7 +219,7 @@ class Reservations:
     async def sweep(self) -> int:
         """Release what expired, finish what a dead worker left, and clear settled marks;
         returns how many reservations it released."""
-        now = utcnow()
+        now = utcnow(Precision.MILLISECOND)
         stale = ReservationDoc.find(
             {
                 "status": {
@@ -310,7 +310,7 @@ class Reservations:
         seen = {oid: products[oid]["stock"] for oid, _ in wanted}
         try:
             async with self.gate.admitted(wanted, seen, self._read_stock, deadline):
-                now = utcnow()
+                now = utcnow(Precision.MILLISECOND)
                 doc = ReservationDoc(
                     id=reservation_id,
                     status=ReservationDocStatus.APPLYING,
@@ -343,7 +343,7 @@ class Reservations:
                 break
             taken += 1
         if failure is None:
-            now = utcnow()
+            now = utcnow(Precision.MILLISECOND)
             changes: dict[str, Any] = {
                 "status": ReservationDocStatus.PENDING,
                 "expires_at": _later(now, self.ttl),
@@ -385,7 +385,8 @@ class Reservations:
         take, block, _ = _marks(doc.id)
         item = doc.items[index]
         for _ in range(TAKE_ATTEMPTS):
-            if utcnow() >= doc.expires_at:  # the sweeper may be rolling us back by now
+            # The sweeper may be rolling us back by now.
+            if utcnow(Precision.MILLISECOND) >= doc.expires_at:
                 break
             raw = await self._products.find_one_and_update(
                 {
@@ -455,7 +456,7 @@ class Reservations:
         expires_at: datetime | None = None,
     ) -> ReservationDoc | None:
         """Become the one who releases `doc` (compare-and-set on its status); None: lost."""
-        now = utcnow()
+        now = utcnow(Precision.MILLISECOND)
         condition: dict[str, Any] = {"_id": doc.id, "status": doc.status}
         if expires_at is not None:
             condition["expires_at"] = expires_at
@@ -494,7 +495,7 @@ class Reservations:
                 applied = before is not None and take in before.get("stock_marks", [])
             if applied:
                 await self._return_stock(doc.id, item)
-        now = utcnow()
+        now = utcnow(Precision.MILLISECOND)
         changes: dict[str, Any] = {"status": ReservationDocStatus.RELEASED, "updated_at": now}
         for index in range(len(doc.items)):
             changes[f"items.{index}.returned"] = True
@@ -590,7 +591,7 @@ class Reservations:
             doc = await ReservationDoc.get(reservation_id)
             if doc is None:
                 return None
-            now = utcnow()
+            now = utcnow(Precision.MILLISECOND)
             lapsed = doc.expires_at <= now
             if doc.status is ReservationDocStatus.APPLYING and not lapsed:
                 if loop.time() >= deadline:

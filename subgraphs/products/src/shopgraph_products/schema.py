@@ -2,32 +2,25 @@
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
 
 import strawberry
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
-from shopgraph_core.context import RequestContext
-from shopgraph_core.graphql import SubgraphSchema, build_schema
-from shopgraph_core.money import Money
-from shopgraph_core.pagination import DEFAULT_PAGE_SIZE, PageInfo
+from shopgraph_core.graphql.arguments import given, page_size
+from shopgraph_core.graphql.connection import Connection, connection_of
+from shopgraph_core.graphql.context import RequestContext
+from shopgraph_core.graphql.money import Money
+from shopgraph_core.graphql.schema import SubgraphSchema, build_schema
 from shopgraph_core.settings import ServiceSettings
+from shopgraph_core.validation.paging import DEFAULT_PAGE_SIZE
 from shopgraph_products.catalogue import cursor_of
 from shopgraph_products.models import MAX_STOCK, ProductDoc
 from shopgraph_products.service import ProductsService
 
-if TYPE_CHECKING:
-    from strawberry.dataloader import DataLoader
-
 logger = logging.getLogger("shopgraph.products")
 
 Context = RequestContext[ProductsService]
-T = TypeVar("T")
-
-
-def _given(value: T | None) -> T | None:
-    """An optional argument's value; None when it was left out or given as null."""
-    return None if value is strawberry.UNSET else value
 
 
 def _shown_stock(product: ProductDoc) -> int:
@@ -39,8 +32,8 @@ def _shown_stock(product: ProductDoc) -> int:
     return min(max(product.stock, 0), MAX_STOCK)
 
 
-def _loader(info: Info[Context, None]) -> "DataLoader[str, ProductDoc | None]":
-    return info.context.loader("products_by_id", info.context.state.catalogue.by_ids)
+def _loader(info: Info[Context, None]) -> DataLoader[str, ProductDoc | None]:
+    return info.context.loader("products_by_id", info.context.service.catalogue.by_ids)
 
 
 @strawberry.federation.type(keys=["id"])
@@ -74,18 +67,6 @@ class Product:
             stock=_shown_stock(product),
             created_at=product.created_at,
         )
-
-
-@strawberry.type
-class ProductEdge:
-    cursor: str
-    node: Product
-
-
-@strawberry.type
-class ProductConnection:
-    edges: list[ProductEdge]
-    page_info: PageInfo
 
 
 @strawberry.input
@@ -129,20 +110,15 @@ class Query:
         after: str | None = strawberry.UNSET,
         search: str | None = strawberry.UNSET,
         in_stock: bool | None = strawberry.UNSET,
-    ) -> ProductConnection:
-        page = await info.context.state.catalogue.page(
-            first=DEFAULT_PAGE_SIZE if first is None else first,
-            after=_given(after),
-            search=_given(search),
-            in_stock=_given(in_stock),
+    ) -> Connection[Product]:
+        page = await info.context.service.catalogue.page(
+            first=page_size(first),
+            after=given(after),
+            search=given(search),
+            in_stock=given(in_stock),
         )
-        edges = [ProductEdge(cursor=cursor_of(p), node=Product.from_doc(p)) for p in page.products]
-        return ProductConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next_page,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+        return connection_of(
+            page.products, has_next_page=page.has_next_page, cursor=cursor_of, node=Product.from_doc
         )
 
 
@@ -151,7 +127,7 @@ class Mutation:
     @strawberry.mutation(description="Admin only.")
     async def create_product(self, info: Info[Context, None], input: CreateProductInput) -> Product:
         info.context.require_admin()
-        product = await info.context.state.catalogue.create(
+        product = await info.context.service.catalogue.create(
             sku=input.sku,
             name=input.name,
             description=input.description or "",
@@ -166,12 +142,12 @@ class Mutation:
         self, info: Info[Context, None], id: strawberry.ID, input: UpdateProductInput
     ) -> Product:
         info.context.require_admin()
-        product = await info.context.state.catalogue.update(
+        product = await info.context.service.catalogue.update(
             str(id),
-            name=_given(input.name),
-            description=_given(input.description),
-            price=_given(input.price),
-            stock=_given(input.stock),
+            name=given(input.name),
+            description=given(input.description),
+            price=given(input.price),
+            stock=given(input.stock),
         )
         return Product.from_doc(product)
 
@@ -184,7 +160,7 @@ class Mutation:
     )
     async def adjust_stock(self, info: Info[Context, None], id: strawberry.ID, by: int) -> Product:
         info.context.require_admin()
-        product = await info.context.state.catalogue.adjust_stock(str(id), by)
+        product = await info.context.service.catalogue.adjust_stock(str(id), by)
         return Product.from_doc(product)
 
 

@@ -5,8 +5,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from shopgraph_core.background import running_every
-from shopgraph_core.mongo import MongoStore
+from shopgraph_core.runtime.periodic import running_every
+from shopgraph_core.storage.mongo import MongoStore
 from shopgraph_products.catalogue import Catalogue
 from shopgraph_products.models import ProductDoc, ReservationDoc
 from shopgraph_products.reservations import Reservations

@@ -1,7 +1,7 @@
 from pydantic import Field
 
-from shopgraph_core.internal import InternalServiceSettings
-from shopgraph_core.mongo import is_loopback_url
+from shopgraph_core.loopback import is_loopback_mongodb_url
+from shopgraph_core.settings import InternalServiceSettings
 
 DEFAULT_MONGODB_URL = "mongodb://127.0.0.1:27017/shopgraph_products"  # the dev FerretDB
 
@@ -19,6 +19,6 @@ class ProductsSettings(InternalServiceSettings):
 
     def unsafe_in_production(self) -> list[str]:
         problems = super().unsafe_in_production()
-        if is_loopback_url(self.mongodb_url):
+        if is_loopback_mongodb_url(self.mongodb_url):
             problems.append("MONGODB_URL must name the production MongoDB, not localhost")
         return problems

@@ -10,11 +10,12 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from shopgraph_core.auth import Role
+from shopgraph_core.auth.issuer import TokenIssuer
+from shopgraph_core.auth.verifier import Role
+from shopgraph_core.clock import Precision, utcnow
 from shopgraph_core.errors import BadUserInput, Conflict, Unauthenticated
-from shopgraph_core.sql import SqlStore, utcnow
-from shopgraph_core.text import check_name
-from shopgraph_core.tokens import TokenIssuer
+from shopgraph_core.storage.sql import SqlStore
+from shopgraph_core.validation.text import check_name
 from shopgraph_users.metrics import LOGINS
 from shopgraph_users.models import UserRow
 from shopgraph_users.passwords import hash_password, needs_rehash, verify_password
@@ -56,15 +57,12 @@ def check_password(password: str) -> None:
 
 
 class Accounts:
-    """The users service's state: its database, its token issuer and its throttle."""
+    """Sign-up, login and reading users: over the database, the token issuer and the throttle."""
 
     def __init__(self, store: SqlStore, issuer: TokenIssuer, throttle: Throttle) -> None:
         self.store = store
         self.issuer = issuer
         self.throttle = throttle
-
-    async def check_ready(self) -> None:
-        await self.store.check_ready()
 
     def _issue_token(self, user: UserRow) -> IssuedToken:
         token, expires_at = self.issuer.issue(user.id, Role(user.role))
@@ -84,7 +82,7 @@ class Accounts:
             name=check_name(name),
             role=Role.CUSTOMER.value,
             password_hash=await hash_password(password),
-            created_at=utcnow(),
+            created_at=utcnow(Precision.SECOND),
         )
         try:
             async with self.store.session() as session, session.begin():
@@ -136,7 +134,7 @@ class Accounts:
                         name="Admin",
                         role=Role.ADMIN.value,
                         password_hash=password_hash,
-                        created_at=utcnow(),
+                        created_at=utcnow(Precision.SECOND),
                     )
                 )
             else:

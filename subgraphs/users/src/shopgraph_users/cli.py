@@ -2,10 +2,11 @@
 
 from pathlib import Path
 
-from shopgraph_core.cli import ServiceCli
-from shopgraph_core.sql import migrate_command
-from shopgraph_users.app import MIGRATIONS_DIR, create_app
+from shopgraph_core.runtime.cli import ServiceCli
+from shopgraph_core.runtime.sql_commands import migrate_command
+from shopgraph_users.app import create_app
 from shopgraph_users.schema import create_schema
+from shopgraph_users.service import MIGRATIONS_DIR
 from shopgraph_users.settings import UsersSettings
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
@@ -19,6 +20,3 @@ cli = ServiceCli(
     extra={"migrate": migrate_command(MIGRATIONS_DIR)},
 )
 main = cli.main
-
-if __name__ == "__main__":
-    main()

@@ -1,6 +1,6 @@
 """What the users service counts, beyond the requests every service counts."""
 
-from shopgraph_core.metrics import OutcomeCounter
+from shopgraph_core.observability.metrics import OutcomeCounter
 
 LOGINS = OutcomeCounter(
     "shopgraph_logins_total",

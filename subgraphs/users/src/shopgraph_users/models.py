@@ -3,8 +3,8 @@ from datetime import datetime
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shopgraph_core.auth import Role
-from shopgraph_core.sql import UTCDateTime
+from shopgraph_core.auth.verifier import Role
+from shopgraph_core.storage.sql import UTCDateTime
 
 
 class Base(DeclarativeBase):

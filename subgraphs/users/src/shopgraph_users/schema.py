@@ -3,21 +3,23 @@
 from datetime import datetime
 
 import strawberry
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
-from shopgraph_core.auth import Role as RoleValue
-from shopgraph_core.context import RequestContext
-from shopgraph_core.graphql import SubgraphSchema, build_schema
+from shopgraph_core.auth.verifier import Role as RoleValue
+from shopgraph_core.graphql.context import RequestContext
+from shopgraph_core.graphql.schema import SubgraphSchema, build_schema
 from shopgraph_core.settings import ServiceSettings
-from shopgraph_users.accounts import Accounts, IssuedToken
+from shopgraph_users.accounts import IssuedToken
 from shopgraph_users.models import UserRow
+from shopgraph_users.service import UsersService
 
 Role = strawberry.enum(RoleValue, name="Role")
-Context = RequestContext[Accounts]
+Context = RequestContext[UsersService]
 
 
-def _loader(info: Info[Context, None]) -> "strawberry.dataloader.DataLoader[str, UserRow | None]":
-    return info.context.loader("users_by_id", info.context.state.by_ids)
+def _loader(info: Info[Context, None]) -> DataLoader[str, UserRow | None]:
+    return info.context.loader("users_by_id", info.context.service.accounts.by_ids)
 
 
 @strawberry.federation.type(keys=["id"])
@@ -104,7 +106,7 @@ class Query:
 class Mutation:
     @strawberry.mutation
     async def sign_up(self, info: Info[Context, None], input: SignUpInput) -> AuthPayload:
-        accounts = info.context.state
+        accounts = info.context.service.accounts
         issued = await accounts.sign_up(
             email=input.email,
             password=input.password,
@@ -115,7 +117,7 @@ class Mutation:
 
     @strawberry.mutation
     async def login(self, info: Info[Context, None], input: LoginInput) -> AuthPayload:
-        accounts = info.context.state
+        accounts = info.context.service.accounts
         issued = await accounts.login(
             email=input.email,
             password=input.password,

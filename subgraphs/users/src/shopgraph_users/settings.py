@@ -4,7 +4,7 @@ from typing import Self
 
 from pydantic import Field, SecretStr, model_validator
 
-from shopgraph_core.sql import SqlServiceSettings
+from shopgraph_core.settings import SqlServiceSettings
 
 # Production refuses throttling settings beyond these: a lock must end within minutes, and a
 # limit must still limit.

@@ -1,6 +1,6 @@
 """The Ed25519 key this service signs tokens with: loaded, or generated for development.
 
-Only this service holds a private key; `shopgraph_core.tokens` signs with it.
+Only this service holds a private key; `shopgraph_core.auth.issuer` signs with it.
 """
 
 import os

@@ -22,7 +22,7 @@ import logging
 import math
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, case, delete, literal, or_, select, update
@@ -30,8 +30,9 @@ from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
+from shopgraph_core.clock import Precision, utcnow
 from shopgraph_core.errors import RateLimited
-from shopgraph_core.sql import SqlStore, UTCDateTime, utcnow
+from shopgraph_core.storage.sql import SqlStore, UTCDateTime
 from shopgraph_users.models import ThrottleRow
 from shopgraph_users.settings import UsersSettings
 
@@ -109,7 +110,7 @@ def client_address(connection: HTTPConnection | None, trusted_hops: int) -> str:
 
 def _lock_end(duration: timedelta) -> datetime:
     """`duration` from now, rounded up to the whole second the database keeps: never shorter."""
-    end = datetime.now(UTC) + duration
+    end = utcnow(Precision.MICROSECOND) + duration
     return end.replace(microsecond=0) + timedelta(seconds=1 if end.microsecond else 0)
 
 
@@ -159,7 +160,7 @@ class Throttle:
         pair = _Counter.of(Scope.LOGIN_PAIR, s.login_pair_window, email_key, address)
         account = _Counter.of(Scope.LOGIN_ACCOUNT, s.login_account_window, email_key)
         from_address = _Counter.of(Scope.LOGIN_ADDRESS, s.login_address_window, address)
-        now = utcnow()
+        now = utcnow(Precision.SECOND)
         async with self._transaction() as session:
             p = (await self._count(session, [pair], now))[pair.key]
             # Read, not locked: many logins share an address (a NAT, an office), and a normal
@@ -223,7 +224,9 @@ class Throttle:
         """Count a failure on the account and the address (the pair counted it on admission)."""
         if attempt.others:
             async with self._transaction() as session:
-                await self._count(session, attempt.others, utcnow(), read_back=False)
+                await self._count(
+                    session, attempt.others, utcnow(Precision.SECOND), read_back=False
+                )
 
     async def login_succeeded(self, attempt: LoginAttempt) -> None:
         """Reset the pair and remember its address as known to the account."""
@@ -233,7 +236,7 @@ class Throttle:
             await session.execute(
                 update(ThrottleRow)
                 .where(ThrottleRow.key == attempt.pair.key)
-                .values(attempts=0, locked_until=None, last_success_at=utcnow())
+                .values(attempts=0, locked_until=None, last_success_at=utcnow(Precision.SECOND))
             )
 
     async def admit_sign_up(self, address: str) -> None:
@@ -242,7 +245,7 @@ class Throttle:
         if not s.throttle_enabled:
             return
         counter = _Counter.of(Scope.SIGN_UP_ADDRESS, s.sign_up_window, address)
-        now = utcnow()
+        now = utcnow(Precision.SECOND)
         async with self._transaction() as session:
             row = (await self._count(session, [counter], now))[counter.key]
             if row.attempts > s.sign_up_max_per_address:
@@ -254,7 +257,7 @@ class Throttle:
 
     async def forget_expired(self) -> None:
         """Delete counters whose window, lock and known-address memory are all over."""
-        now = utcnow()
+        now = utcnow(Precision.SECOND)
         async with self._transaction() as session:
             await session.execute(
                 delete(ThrottleRow).where(

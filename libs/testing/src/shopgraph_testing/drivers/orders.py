@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from shopgraph_core.auth import Role
+from shopgraph_core.auth.verifier import Role
 from shopgraph_orders.orders import Orders
 from shopgraph_orders.settings import OrdersSettings
 from shopgraph_testing.graphql import Answer, GraphQLClient, data_of
@@ -115,7 +115,7 @@ class OrdersShop:
     @property
     def orders(self) -> Orders:
         assert self.client.app is not None
-        orders: Orders = self.client.app.state.service
+        orders: Orders = self.client.app.state.service.orders
         return orders
 
     def customer(self) -> tuple[str, str]:

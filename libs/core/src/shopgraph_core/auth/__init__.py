@@ -1,0 +1,1 @@
+"""JWTs: verifying them (every service) and issuing them (the users service, tests)."""
