@@ -212,9 +212,11 @@ def test_the_log_lines_of_every_service_are_found_by_the_trace_id(traced: Traced
         )
     response.raise_for_status()
     docs = [hit["_source"] for hit in response.json()["hits"]["hits"]]
-    # The gateway's lines too: the Node gateway's carry its own span's ids (the router's
-    # trace_id/span_id are renamed by the pipeline).
-    assert {d["service"]["name"] for d in docs} >= {*SERVICES, gateway_log}
+    # The Node gateway's lines too: they carry its own span's ids. Apollo Router writes no
+    # line per request at INFO (its request events would log headers, tokens included),
+    # so for it the three services' lines are what there is.
+    expected = set(SERVICES) if traced.gateway.kind == "router" else {*SERVICES, gateway_log}
+    assert {d["service"]["name"] for d in docs} >= expected
     loggers = {
         (d["service"]["name"], d["log"]["logger"]) for d in docs if "logger" in d.get("log", {})
     }

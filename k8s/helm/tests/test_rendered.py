@@ -320,8 +320,12 @@ def test_observability_hooks(rendered: dict[str, list[Doc]]) -> None:
         container = named(production, "Deployment", f"shopgraph-{name}")["spec"]["template"][
             "spec"
         ]["containers"][0]
-        endpoint = env_of(container)["OTEL_EXPORTER_OTLP_ENDPOINT"]["value"]
-        assert endpoint == "http://otel-collector.monitoring:4318"
+        env = env_of(container)
+        # Apollo Router 2.17.0 refuses to start with OTEL_EXPORTER_OTLP_*ENDPOINT set.
+        variable = "ROUTER_OTLP_ENDPOINT" if name == "router" else "OTEL_EXPORTER_OTLP_ENDPOINT"
+        assert env[variable]["value"] == "http://otel-collector.monitoring:4318"
+        if name == "router":
+            assert not {n for n in env if n.startswith("OTEL_EXPORTER_OTLP_")}
     for name in ("users", "products", "orders"):
         pod = named(rendered["default"], "Deployment", f"shopgraph-{name}")["spec"]["template"]
         assert pod["metadata"]["annotations"]["prometheus.io/scrape"] == "true"

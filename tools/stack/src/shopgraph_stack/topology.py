@@ -44,6 +44,14 @@ def admin_credentials(environ: Mapping[str, str]) -> tuple[str, str]:
     )
 
 
+# Environment variables Apollo Router 2.17.0 refuses to start with (executable.rs).
+ROUTER_FORBIDDEN_ENV = (
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+)
+
+
 def find_router() -> str | None:
     """The Apollo Router binary: ROUTER_BIN, else `router` on PATH or where cargo installs it."""
     found = os.environ.get("ROUTER_BIN") or shutil.which("router")
@@ -333,6 +341,13 @@ class Topology:
         if router:
             # router.yaml names the Rhai folder relative to the root; make it absolute here.
             env["ROUTER_RHAI_DIR"] = str(REPO / "router" / "rhai")
+            # The router refuses to start with OTEL_EXPORTER_OTLP_*ENDPOINT set (2.17.0,
+            # executable.rs FORBIDDEN_OTEL_VARS): router.yaml reads ROUTER_OTLP_ENDPOINT.
+            endpoint = env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+            for name in ROUTER_FORBIDDEN_ENV:
+                env.pop(name, None)
+            if endpoint:
+                env.setdefault("ROUTER_OTLP_ENDPOINT", endpoint)
             argv = [
                 router,
                 "--config",
