@@ -36,7 +36,9 @@ release can push the stock past what the admin set. `adjustStock(by: k)` is a de
 keeps the epoch: reservations out keep coming back. Whatever the path, stock stays within
 0..MAX_STOCK (see the README beside this package).
 
-A saturated service answers rather than times out: see stock_gate.py. A winning reservation
+This module is the reservation's state machine; the stock moves on the product documents
+(take, block, give back, marks) are stock_ledger.py's. A saturated service answers rather
+than times out: see stock_gate.py. A winning reservation
 costs four writes (lock, take, PENDING, confirm); a loser none once the stock is known to be
 gone, and three (lock, failed take, unlock) when it raced for the last units.
 """
@@ -54,23 +56,21 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from shopgraph_core.clock import Precision, utcnow
-from shopgraph_core.errors import AppError, BadUserInput, Conflict, NotFound, OutOfStock
+from shopgraph_core.errors import AppError, BadUserInput, Conflict, NotFound
 from shopgraph_core.storage.mongo import parse_object_id
 from shopgraph_products.metrics import STOCK_RESERVATIONS, count_release
 from shopgraph_products.models import (
     MAX_STOCK,
-    ProductDoc,
     ReleaseReason,
     ReservationDoc,
     ReservationDocStatus,
     ReservationItem,
 )
 from shopgraph_products.stock_gate import StockGate, StockShort
+from shopgraph_products.stock_ledger import RawDoc, StockLedger, marks, out_of_stock
 
 logger = logging.getLogger("shopgraph.products.reservations")
 
-# A document as pymongo reads and writes it; ReservationDoc and ProductDoc are their models.
-RawDoc = dict[str, Any]
 POLL_INTERVAL_S = 0.02
 SWEEP_BATCH = 100
 TAKE_ATTEMPTS = 3  # per item, when the stock changed between a take and the look why
@@ -89,28 +89,9 @@ def _parse(raw: RawDoc) -> ReservationDoc:
     return doc
 
 
-def _marks(reservation_id: str) -> tuple[str, str, str]:
-    return f"take:{reservation_id}", f"block:{reservation_id}", f"return:{reservation_id}"
-
-
 def _later(now: datetime, delta: timedelta) -> datetime:
     moment = now + delta
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-
-def _out_of_stock(product: RawDoc, stock: int, quantity: int) -> OutOfStock:
-    STOCK_RESERVATIONS.count("out_of_stock")
-    return OutOfStock(
-        f"Only {stock} of {product['name']!r} left, {quantity} asked for",
-        productId=str(product["_id"]),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Retry:
-    """A take matched nothing, yet there is stock: take again, from this stock count."""
-
-    stock_epoch: str | None
 
 
 class Reservations:
@@ -121,14 +102,11 @@ class Reservations:
         self.lease = lease
         self.wait = wait
         self.gate = StockGate()
+        self.ledger = StockLedger(self.gate)
 
     @property
     def _reservations(self) -> AsyncCollection[RawDoc]:
         return ReservationDoc.get_pymongo_collection()
-
-    @property
-    def _products(self) -> AsyncCollection[RawDoc]:
-        return ProductDoc.get_pymongo_collection()
 
     # ---- the API -------------------------------------------------------------------------
 
@@ -286,30 +264,20 @@ class Reservations:
             wanted.append((oid, item.quantity))
         return wanted
 
-    async def _read_products(self, ids: Sequence[ObjectId]) -> dict[ObjectId, RawDoc]:
-        found = await self._products.find(
-            {"_id": {"$in": list(ids)}}, {"stock_marks": False}
-        ).to_list()
-        return {raw["_id"]: raw for raw in found}
-
-    async def _read_stock(self, ids: Sequence[ObjectId]) -> dict[ObjectId, int]:
-        found = await self._read_products(ids)
-        return {oid: found[oid]["stock"] if oid in found else 0 for oid in ids}
-
     async def _reserve_anew(
         self, reservation_id: str, wanted: Sequence[tuple[ObjectId, int]], deadline: float
     ) -> ReservationDoc:
         """Reserve under an id not in use: a read decides what it can, the gate admits, then
         the lock and the takes. DuplicateKeyError: another request took the id meanwhile."""
-        products = await self._read_products([oid for oid, _ in wanted])
+        products = await self.ledger.read_products([oid for oid, _ in wanted])
         for oid, quantity in wanted:
             if (product := products.get(oid)) is None:
                 raise NotFound("Product not found", productId=str(oid))
             if product["stock"] < quantity:
-                raise _out_of_stock(product, product["stock"], quantity)
+                raise out_of_stock(product, product["stock"], quantity)
         seen = {oid: products[oid]["stock"] for oid, _ in wanted}
         try:
-            async with self.gate.admitted(wanted, seen, self._read_stock, deadline):
+            async with self.gate.admitted(wanted, seen, self.ledger.read_stock, deadline):
                 now = utcnow(Precision.MILLISECOND)
                 doc = ReservationDoc(
                     id=reservation_id,
@@ -330,7 +298,7 @@ class Reservations:
                 return await self._apply(doc)
         except StockShort as short:
             quantity = dict(wanted)[short.product_id]
-            raise _out_of_stock(products[short.product_id], short.stock, quantity) from None
+            raise out_of_stock(products[short.product_id], short.stock, quantity) from None
 
     async def _apply(self, doc: ReservationDoc) -> ReservationDoc:
         """Take every item's stock, or none; `doc` is our freshly inserted lock."""
@@ -382,27 +350,14 @@ class Reservations:
 
     async def _take(self, doc: ReservationDoc, index: int) -> AppError | None:
         """Take item `index`'s stock; the error that stops the reservation, None when taken."""
-        take, block, _ = _marks(doc.id)
         item = doc.items[index]
         for _ in range(TAKE_ATTEMPTS):
             # The sweeper may be rolling us back by now.
             if utcnow(Precision.MILLISECOND) >= doc.expires_at:
                 break
-            raw = await self._products.find_one_and_update(
-                {
-                    "_id": item.product_id,
-                    "stock_epoch": item.stock_epoch,
-                    "stock": {"$gte": item.quantity},
-                    "stock_marks": {"$nin": [take, block]},
-                },
-                {"$inc": {"stock": -item.quantity}, "$push": {"stock_marks": take}},
-                return_document=ReturnDocument.AFTER,
-            )
-            if raw is not None:
-                self.gate.saw(item.product_id, raw["stock"])
-                item.applied, item.unit_price, item.currency = True, raw["price"], raw["currency"]
+            if await self.ledger.take(doc.id, item):
                 return None
-            why = await self._why_not_taken(doc.id, item)
+            why = await self.ledger.why_not_taken(doc.id, item)
             if isinstance(why, AppError):
                 return why
             if why.stock_epoch != item.stock_epoch:
@@ -420,19 +375,6 @@ class Reservations:
                     break
                 item.stock_epoch = why.stock_epoch
         return Conflict("The reservation took too long; retry", reservationId=doc.id)
-
-    async def _why_not_taken(self, reservation_id: str, item: ReservationItem) -> AppError | _Retry:
-        raw = await self._products.find_one({"_id": item.product_id})
-        product_id = str(item.product_id)
-        if raw is None:
-            return NotFound("Product not found", productId=product_id)
-        if f"block:{reservation_id}" in raw.get("stock_marks", []):
-            return Conflict("The reservation took too long; retry", reservationId=reservation_id)
-        self.gate.saw(item.product_id, raw["stock"])
-        if raw["stock"] < item.quantity:
-            return _out_of_stock(raw, raw["stock"], item.quantity)
-        # Enough stock now: it was counted anew, or came back since the take looked.
-        return _Retry(raw.get("stock_epoch"))
 
     async def _take_over(self, doc: ReservationDoc) -> bool:
         """Release a lapsed reservation: expired PENDING, or APPLYING/RELEASING left by a
@@ -479,22 +421,18 @@ class Reservations:
         Safe to repeat from the start (a worker that dies here leaves it to the sweeper): the
         block and the return marks make each step happen at most once.
         """
-        take, block, _ = _marks(doc.id)
         for item in doc.items:
             if item.returned:
                 continue
-            applied = item.applied
-            if not applied:
-                # Taken without the flag written (the worker died in between)? Learn it, and
-                # block any late take, in one atomic step.
-                before = await self._products.find_one_and_update(
-                    {"_id": item.product_id},
-                    {"$addToSet": {"stock_marks": block}},
-                    return_document=ReturnDocument.BEFORE,
+            # Taken without the flag written (the worker died in between)? Learn it, and
+            # block any late take, in one atomic step.
+            applied = item.applied or await self.ledger.block_and_learn_if_taken(doc.id, item)
+            if applied and await self.ledger.give_back(doc.id, item):
+                logger.warning(
+                    "stock capped at %d on release",
+                    MAX_STOCK,
+                    extra={"reservation.id": doc.id, "product.id": str(item.product_id)},
                 )
-                applied = before is not None and take in before.get("stock_marks", [])
-            if applied:
-                await self._return_stock(doc.id, item)
         now = utcnow(Precision.MILLISECOND)
         changes: dict[str, Any] = {"status": ReservationDocStatus.RELEASED, "updated_at": now}
         for index in range(len(doc.items)):
@@ -513,40 +451,9 @@ class Reservations:
             extra={"reservation.id": doc.id, "reservation.reason": doc.release_reason},
         )
 
-    async def _return_stock(self, reservation_id: str, item: ReservationItem) -> None:
-        """Put the item's quantity back, once, into the stock count it was taken from."""
-        give = f"return:{reservation_id}"
-        once_into_its_count = {
-            "_id": item.product_id,
-            "stock_epoch": item.stock_epoch,
-            "stock_marks": {"$ne": give},
-        }
-        room = MAX_STOCK - item.quantity
-        written = await self._products.update_one(
-            {**once_into_its_count, "stock": {"$lte": room}},
-            {"$inc": {"stock": item.quantity}, "$push": {"stock_marks": give}},
-        )
-        if written.matched_count:
-            return
-        # Returned already, or counted anew since (then nothing comes back), or so much stock
-        # that this would pass the largest a product may hold: then it fills up to it.
-        written = await self._products.update_one(
-            {**once_into_its_count, "stock": {"$gt": room}},
-            {"$set": {"stock": MAX_STOCK}, "$push": {"stock_marks": give}},
-        )
-        if written.matched_count:
-            logger.warning(
-                "stock capped at %d on release",
-                MAX_STOCK,
-                extra={"reservation.id": reservation_id, "product.id": str(item.product_id)},
-            )
-
     async def _forget(self, doc: ReservationDoc) -> None:
         """Drop a failed attempt (RELEASED, FAILED) and its marks, so its id may be used again."""
-        await self._products.update_many(
-            {"_id": {"$in": [item.product_id for item in doc.items]}},
-            {"$pullAll": {"stock_marks": list(_marks(doc.id))}},
-        )
+        await self.ledger.remove_marks([item.product_id for item in doc.items], marks(doc.id))
         await self._reservations.delete_one(
             {"_id": doc.id, "status": ReservationDocStatus.RELEASED}
         )
@@ -560,19 +467,17 @@ class Reservations:
         """
         if not docs:
             return
-        marks: list[str] = []
+        names: list[str] = []
         product_ids: set[ObjectId] = set()
         for doc in docs:
-            take, block, give = _marks(doc.id)
-            marks += (
+            take, block, give = marks(doc.id)
+            names += (
                 [take, block, give]
                 if doc.status is ReservationDocStatus.RELEASED
                 else [take, block]
             )
             product_ids.update(item.product_id for item in doc.items)
-        await self._products.update_many(
-            {"_id": {"$in": list(product_ids)}}, {"$pullAll": {"stock_marks": marks}}
-        )
+        await self.ledger.remove_marks(list(product_ids), names)
         released = [doc.id for doc in docs if doc.status is ReservationDocStatus.RELEASED]
         still_open = [doc.id for doc in docs if doc.status is not ReservationDocStatus.RELEASED]
         for ids, statuses in (
