@@ -12,7 +12,7 @@ default is still in place, rather than run with dev keys, SQLite or debug errors
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import ClassVar, Self
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,7 +36,7 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     # Set by each service's subclass; not read from the environment.
-    service_name: str = Field(default="shopgraph", exclude=True)
+    service_name: ClassVar[str] = "shopgraph"
 
     environment: Environment = Environment.DEVELOPMENT
     host: str = "127.0.0.1"

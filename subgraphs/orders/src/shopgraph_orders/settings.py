@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from pydantic import Field
 
 from shopgraph_core.loopback import is_loopback_http_url
@@ -5,7 +7,7 @@ from shopgraph_core.settings import InternalServiceSettings, SqlServiceSettings
 
 
 class OrdersSettings(SqlServiceSettings, InternalServiceSettings):
-    service_name: str = Field(default="orders", exclude=True)
+    service_name: ClassVar[str] = "orders"
     port: int = 4003
 
     # The products service's internal API (stock reservations).

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from pydantic import Field
 
 from shopgraph_core.loopback import is_loopback_mongodb_url
@@ -7,7 +9,7 @@ DEFAULT_MONGODB_URL = "mongodb://127.0.0.1:27017/shopgraph_products"  # the dev 
 
 
 class ProductsSettings(InternalServiceSettings):
-    service_name: str = Field(default="products", exclude=True)
+    service_name: ClassVar[str] = "products"
     port: int = 4002
     mongodb_url: str = DEFAULT_MONGODB_URL
     # Seconds. A PENDING reservation not confirmed within RESERVATION_TTL is released.

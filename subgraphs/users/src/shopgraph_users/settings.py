@@ -1,6 +1,6 @@
 from datetime import timedelta
 from pathlib import Path
-from typing import Self
+from typing import ClassVar, Self
 
 from pydantic import Field, SecretStr, model_validator
 
@@ -13,7 +13,7 @@ MAX_PRODUCTION_SIGN_UPS = 1000
 
 
 class UsersSettings(SqlServiceSettings):
-    service_name: str = Field(default="users", exclude=True)
+    service_name: ClassVar[str] = "users"
     port: int = 4001
     # The Ed25519 signing key (PEM). None: a dev key generated at first run in the data folder.
     jwt_private_key_file: Path | None = None
