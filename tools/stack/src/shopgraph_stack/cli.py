@@ -34,7 +34,7 @@ def prometheus_hint(topology: Topology, supervisor: Supervisor) -> str:
 
 def traces_hint(topology: Topology, supervisor: Supervisor) -> str:
     if find_jaeger() is None:
-        return "Jaeger not built, so no trace store (make jaeger: up to 30 min, once)"
+        return "none yet: Jaeger is not built (make run builds it in the background once)"
     if topology.trace_store == "off":
         return "off (--traces off)"
     if not supervisor.running("jaeger"):
