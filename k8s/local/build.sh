@@ -64,5 +64,8 @@ else
   say "built coredns in $((SECONDS - t)) s"
 fi
 for c in "${KUBE_CMDS[@]}"; do build "$c" k8s/local/kubebins "./cmd/$c" "$LDF"; done
-"$BIN/kubectl" version --client | grep -q "$KUBE_VERSION" || { say "kubectl does not report $KUBE_VERSION"; exit 1; }
+# Read the whole output first: `| grep -q` exits at the first match, and with pipefail the
+# SIGPIPE that kubectl then gets would fail a good build.
+kubectl_version=$("$BIN/kubectl" version --client)
+[[ "$kubectl_version" == *"$KUBE_VERSION"* ]] || { say "kubectl does not report $KUBE_VERSION"; exit 1; }
 say "all binaries ready in $BIN: $((SECONDS - total)) s"

@@ -179,7 +179,10 @@ check_ranges() { # refuse ranges that overlap anything routed or addressed on th
   for cidr in "$SERVICE_CIDR" "$POD_CIDR"; do
     local net=${cidr%/*}
     local first3=${net%.*}
-    if ip -4 addr show | grep -q "inet ${first3%.*}\." || ip -4 route show | grep -q "^${first3%.*}\."; then
+    # grep reads everything (no -q): with pipefail, an early exit's SIGPIPE to ip would make
+    # a found overlap look like none.
+    if ip -4 addr show | grep "inet ${first3%.*}\." >/dev/null ||
+      ip -4 route show | grep "^${first3%.*}\." >/dev/null; then
       die "$cidr overlaps an address or route on this host (ip addr / ip route): pick another range"
     fi
   done
@@ -225,7 +228,7 @@ up_control_plane() {
   # The ServiceAccount controller makes `default` in every namespace; pods wait for it.
   wait_for "kube-controller-manager (default ServiceAccount)" 120 kube-controller-manager \
     kubectl -n default get serviceaccount default
-  kubectl version | grep -q "Server Version: $KUBE_VERSION" || die "the apiserver does not report $KUBE_VERSION"
+  kubectl version | grep "Server Version: $KUBE_VERSION" >/dev/null || die "the apiserver does not report $KUBE_VERSION"
   say "control plane $KUBE_VERSION up in $((SECONDS - t)) s"
 }
 
@@ -448,7 +451,7 @@ kube_proxy_chains() { # "TOOL TABLE CHAIN" for every KUBE-* chain, IPv4 and IPv6
 }
 
 proxy_synced() { # the kube-dns Service's rules are in the nat table
-  node_iptables iptables-legacy-save -t nat 2>/dev/null | grep -q -- "-d $DNS_IP/32"
+  node_iptables iptables-legacy-save -t nat 2>/dev/null | grep -- "-d $DNS_IP/32" >/dev/null
 }
 
 kube_proxy() { # kube-proxy with the unpacked iptables on its PATH
