@@ -33,9 +33,11 @@ fi
 scripts/setup.sh --test
 
 if ! $everything; then
-  step "tools the selected tests may use (Helm, psa-check, JMeter, OpenSearch: built once)"
+  step "tools the selected tests may use (Helm, psa-check, JMeter, OpenSearch, Jaeger: built once)"
   scripts/install-ops-tools.sh
   tools/jmeter/install.sh
+  # Without it the tracing tests skip: a selected test would prove nothing.
+  scripts/jaeger.sh build
   uv run --frozen python -c "from shopgraph_testing.opensearch import build_opensearch; build_opensearch()"
   step "python tests: pytest $*"
   uv run --frozen pytest "$@"
