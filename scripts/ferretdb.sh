@@ -18,20 +18,12 @@ LOG_LEVEL="${FERRETDB_LOG_LEVEL:-info}"
 
 say() { echo "ferretdb: $*" >&2; }
 die() { say "error: $*"; exit 1; }
+# shellcheck source=scripts/go-build-once.sh
+source "$REPO_ROOT/scripts/go-build-once.sh"
 usage() { sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
 build() {
-  if [[ -x "$BIN" ]] && [[ -z "$(find "$SRC" -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -newer "$BIN" -print -quit)" ]]; then
-    say "up to date: $BIN"
-    return
-  fi
-  command -v go >/dev/null || die "go toolchain not found (needed to build $BIN)"
-  say "building $BIN from tools/ferretdb (first build takes a few minutes)..."
-  mkdir -p "$(dirname "$BIN")"
-  # Build to a temp name so a concurrent start never execs a half-written file.
-  (cd "$SRC" && go build -buildvcs=false -trimpath -o "$BIN.tmp.$$" .) || { rm -f "$BIN.tmp.$$"; die "go build failed"; }
-  mv -f "$BIN.tmp.$$" "$BIN"
-  say "built $BIN"
+  build_once "$SRC" "$BIN" . "the first build takes a few minutes"
 }
 
 # Sends OP_MSG {ping: 1, $db: "admin"} over bash's /dev/tcp and succeeds if the

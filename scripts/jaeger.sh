@@ -17,23 +17,13 @@ BIN="$REPO_ROOT/.local/bin/shopgraph-jaeger"
 
 say() { echo "jaeger: $*" >&2; }
 die() { say "error: $*"; exit 1; }
+# shellcheck source=scripts/go-build-once.sh
+source "$REPO_ROOT/scripts/go-build-once.sh"
 usage() { sed -n '2,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
 build() {
-  if [[ -x "$BIN" ]] && [[ -z "$(find "$SRC" -maxdepth 1 -type f \( -name go.mod -o -name go.sum \) -newer "$BIN" -print -quit)" ]]; then
-    say "up to date: $BIN"
-    return
-  fi
-  command -v go >/dev/null || die "go toolchain not found (needed to build $BIN)"
-  say "building $BIN from tools/tracing/jaeger (measured cold: 30 min on a loaded 2-core machine)..."
-  mkdir -p "$(dirname "$BIN")"
-  local started=$SECONDS
-  # Build to a temp name so a concurrent start never execs a half-written file; nice, because
-  # it is a long compile beside whatever else the machine runs.
-  (cd "$SRC" && nice -n 10 go build -buildvcs=false -trimpath -o "$BIN.tmp.$$" github.com/jaegertracing/jaeger/cmd/jaeger) \
-    || { rm -f "$BIN.tmp.$$"; die "go build failed"; }
-  mv -f "$BIN.tmp.$$" "$BIN"
-  say "built $BIN in $((SECONDS - started)) s"
+  build_once "$SRC" "$BIN" github.com/jaegertracing/jaeger/cmd/jaeger \
+    "measured cold: 30 min on a loaded 2-core machine"
 }
 
 run() {
