@@ -1,5 +1,5 @@
 # The single entry point. Every target installs what it needs first (scripts/setup.sh).
-.PHONY: jaeger run test test-unit setup-checks check lint format schema schema-check bench router help setup versions ci-check ci-local monitoring-check monitoring-sync logs-setup kibana-import logging-check logging-chart-sync chart-check chart-sync chart-docs load load-knee load-prepare k8s-up k8s-test k8s-down
+.PHONY: jaeger run test test-unit setup-checks check lint format schema schema-check bench router help setup versions ci-check ci-local monitoring-check monitoring-sync logs-setup kibana-import logging-check logging-chart-sync chart-check chart-sync chart-docs load load-knee load-prepare profile load-knee-at k8s-up k8s-test k8s-down
 
 # uv installs itself into ~/.local/bin; put it on PATH here so every target works from a fresh
 # shell on a fresh clone, not only the scripts/*.sh wrappers.
@@ -95,6 +95,14 @@ load:  ## JMeter through the gateway: TARGET= PLAN=mixed|smoke THREADS= DURATION
 
 load-knee:  ## step the mixed plan through 1, 2, 4, ... threads: the knee and its chart (TARGET=)
 	scripts/setup.sh && uv run --frozen shopgraph-load knee $(load_target) $(LOAD_ARGS)
+
+profile:  ## own stack, mixed plan, py-spy on each subgraph: flame graphs (THREADS= DURATION= GATEWAY= PROFILE_OUT=docs/profiles)
+	scripts/setup.sh && uv run --frozen shopgraph-load profile $(if $(THREADS),--threads $(THREADS)) \
+	  $(if $(DURATION),--duration $(DURATION)) $(if $(GATEWAY),--gateway $(GATEWAY)) \
+	  $(if $(PROFILE_OUT),--publish $(PROFILE_OUT)) $(PROFILE_ARGS)
+
+load-knee-at:  ## the knee of git revision REV= on its own stack (GATEWAY=node LOAD_ARGS=...)
+	scripts/setup.sh && scripts/knee-at.sh $(REV) $(if $(GATEWAY),--gateway $(GATEWAY)) -- $(LOAD_ARGS)
 
 load-prepare:  ## create the load test's customers and products at TARGET (idempotent)
 	scripts/setup.sh && uv run --frozen shopgraph-load prepare $(load_target) $(LOAD_ARGS)

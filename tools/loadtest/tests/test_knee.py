@@ -5,7 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from shopgraph_loadtest.knee import Step, find_knee, report_markdown, thread_steps, write_report
+from shopgraph_loadtest.knee import (
+    KneeRun,
+    Step,
+    compare_markdown,
+    draw_comparison,
+    find_knee,
+    report_markdown,
+    thread_steps,
+    write_report,
+)
 from shopgraph_loadtest.summary import read_jtl, summarize
 
 DATA = Path(__file__).parent / "data"
@@ -63,3 +72,27 @@ def test_the_report_has_a_table_json_and_a_chart(tmp_path: Path) -> None:
     assert "| 8 | 66.0 | 420 | 0 | 0.00 | 0 | yes (knee) |" in markdown
     assert "| 16 | 70.0 | 900 | 0 | 0.00 | 0 | **no** |" in markdown
     assert "Knee: 66.0 rps at 8 threads (p95 420 ms)." in markdown
+
+
+def test_compare_knees_reads_two_runs_and_draws_them_on_one_chart(tmp_path: Path) -> None:
+    before, after = tmp_path / "before", tmp_path / "after"
+    for folder, steps, label in ((before, STEPS[:3], "d6d3601"), (after, STEPS, "after")):
+        folder.mkdir()
+        write_report(steps, 500, folder, label, {"label": label, "load_average_start": [1, 2, 3]})
+    runs = [KneeRun.load(before / "knee.json"), KneeRun.load(after / "knee.json", "fixed")]
+    assert [run.name for run in runs] == ["d6d3601", "fixed"]
+    assert runs[0].knee == STEPS[2]
+    assert runs[1].knee == STEPS[3]
+    table = compare_markdown(runs)
+    assert "| d6d3601 | 4 | 61.0 | 190 | 1.00 |" in table
+    assert "| fixed | 8 | 66.0 | 420 | 1.08 |" in table
+    chart = tmp_path / "knees.png"
+    draw_comparison(runs, chart, "before and after")
+    assert chart.read_bytes().startswith(b"\x89PNG")
+
+
+def test_knee_run_refuses_a_file_that_is_not_a_knee(tmp_path: Path) -> None:
+    other = tmp_path / "summary.json"
+    other.write_text(json.dumps({"plan": "mixed"}))
+    with pytest.raises(ValueError, match=r"not a knee\.json"):
+        KneeRun.load(other)

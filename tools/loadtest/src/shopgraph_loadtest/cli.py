@@ -3,6 +3,9 @@
     shopgraph-load run   [--target URL] [--plan mixed] [--threads N] [--duration S] ...
     shopgraph-load knee  [--target URL] [--max-threads N] [--step-duration S] ...
     shopgraph-load prepare [--target URL] [--customers N]
+    shopgraph-load profile [--threads N] [--duration S] [--gateway node] [--publish DIR]
+    shopgraph-load profile-report RUN_FOLDER   (profile.md again, from the recorded stacks)
+    shopgraph-load compare-knees A/knee.json B/knee.json [--out chart.png]
     shopgraph-load gate  SUMMARY_JSON          (what CI calls on a finished run)
     shopgraph-load summarize JTL [--plan NAME] (a summary.json/md beside any .jtl)
 
@@ -11,14 +14,18 @@ Exit codes: 0 done (and the SLO gate passed), 1 the SLO gate failed, 2 the run c
 """
 
 import argparse
+import contextlib
 import os
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
+from shopgraph_loadtest.flame import parse_collapsed
 from shopgraph_loadtest.gate import Slo, check
 from shopgraph_loadtest.jmeter import (
     LoadTestError,
@@ -27,9 +34,28 @@ from shopgraph_loadtest.jmeter import (
     plan_file,
     run_plan,
 )
-from shopgraph_loadtest.knee import Step, thread_steps, write_report
+from shopgraph_loadtest.knee import (
+    KneeRun,
+    Step,
+    compare_markdown,
+    draw_comparison,
+    thread_steps,
+    write_report,
+)
 from shopgraph_loadtest.prepare import Prepared, PrepareError, prepare
+from shopgraph_loadtest.profile import (
+    SAMPLE_RATE_HZ,
+    ProfileRun,
+    ServiceProfile,
+    check_ptrace,
+    listening_pid,
+    py_spy_errors,
+    record_all,
+    report_markdown,
+    write_outputs,
+)
 from shopgraph_loadtest.summary import Summary, read_jtl, summarize, write_summary
+from shopgraph_stack.stack import running_stack
 from shopgraph_stack.topology import REPO, admin_credentials
 
 DEFAULT_TARGET = "http://127.0.0.1:4000/graphql"
@@ -39,6 +65,9 @@ SEARCH_TERMS = REPO / "jmeter" / "data" / "search-terms.csv"
 # Customers each plan needs by default: the smoke signs its own one up.
 DEFAULT_CUSTOMERS = {"smoke": 0}
 MIXED_CUSTOMERS = 200
+# `make profile` runs its own stack on these ports plus an offset, beside any `make run`.
+PROFILE_PORT_OFFSET = 20000
+PROFILE_DATA = REPO / ".local" / "profile-stack"
 # Seconds left out of the summary at the start of a timed run (JMeter's own start-up).
 DEFAULT_WARMUP_S = 10
 WARMUP_S = {"smoke": 0}
@@ -106,7 +135,12 @@ def _parser() -> argparse.ArgumentParser:
     knee.add_argument("--think-ms", type=int, default=0, help="pause before each request")
     knee.add_argument("--all-steps", action="store_true", help="go on after the SLO breaks")
     knee.add_argument("--label", default="", help="names the run (e.g. the gateway kind)")
+    knee.add_argument(
+        "--revision", default="", help="the git revision the target runs (kept in knee.json)"
+    )
     knee.set_defaults(command=_knee)
+
+    _profile_parsers(commands)
 
     prep = commands.add_parser("prepare", help="create the test customers and products")
     target_options(prep)
@@ -123,6 +157,62 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--warmup", type=float, default=0, help="seconds to leave out")
     summary.set_defaults(command=_summarize)
     return parser
+
+
+def _profile_parsers(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """`profile`, `profile-report` and `compare-knees`: finding what to optimise, and proving
+    that it helped."""
+    profile = commands.add_parser(
+        "profile", help="own stack + mixed plan + py-spy on every subgraph: flame graphs"
+    )
+    profile.add_argument("--threads", type=int, default=4, help="JMeter threads (default 4)")
+    profile.add_argument(
+        "--duration", type=int, default=60, help="seconds profiled, after the warm-up"
+    )
+    profile.add_argument("--warmup", type=int, default=DEFAULT_WARMUP_S)
+    profile.add_argument(
+        "--gateway", choices=["auto", "router", "node"], default="auto", help="as make run"
+    )
+    profile.add_argument(
+        "--traces",
+        choices=["auto", "memory", "opensearch", "off"],
+        default=os.environ.get("SHOPGRAPH_TRACES", "auto"),
+        help="as make run (SHOPGRAPH_TRACES)",
+    )
+    profile.add_argument(
+        "--port-offset",
+        type=int,
+        default=int(os.environ.get("PROFILE_PORT_OFFSET", PROFILE_PORT_OFFSET)),
+        help=f"added to every port of the stack (PROFILE_PORT_OFFSET; {PROFILE_PORT_OFFSET})",
+    )
+    profile.add_argument("--data-dir", type=Path, default=PROFILE_DATA)
+    profile.add_argument("--customers", type=int, help="test customers to prepare")
+    profile.add_argument("--products", type=int, default=20, help="test products to prepare")
+    profile.add_argument("--results", type=Path, default=RESULTS, help="where runs are written")
+    profile.add_argument(
+        "--publish",
+        type=Path,
+        default=Path(os.environ["PROFILE_OUT"]) if os.environ.get("PROFILE_OUT") else None,
+        help="copy the SVGs here too, e.g. docs/profiles (PROFILE_OUT)",
+    )
+    profile.set_defaults(command=_profile, no_prepare=False)
+
+    profile_report = commands.add_parser(
+        "profile-report", help="print a profile run's report again from its collapsed stacks"
+    )
+    profile_report.add_argument("folder", type=Path, help="jmeter/results/<stamp>-profile")
+    profile_report.set_defaults(command=_profile_report)
+
+    compare = commands.add_parser(
+        "compare-knees", help="two or more knee.json on one chart (before and after)"
+    )
+    compare.add_argument("knees", type=Path, nargs="+", metavar="KNEE_JSON")
+    compare.add_argument(
+        "--name", action="append", default=[], help="a run's name in the legend (in order)"
+    )
+    compare.add_argument("--out", type=Path, default=Path("knees.png"), help="the chart (PNG)")
+    compare.add_argument("--title", default="mixed plan knee: before and after")
+    compare.set_defaults(command=_compare_knees)
 
 
 def preflight(target: Target) -> None:
@@ -242,6 +332,14 @@ def _knee(args: argparse.Namespace) -> int:
     folder = _folder(args.results, "knee" + (f"-{args.label}" if args.label else ""))
     title = f"mixed plan knee{f' ({args.label})' if args.label else ''}: {target.url}"
     say(f"stepping threads {steps}, {args.step_duration} s each; results in {folder}")
+    about: dict[str, object] = {
+        "label": args.label,
+        "revision": args.revision,
+        "target": target.url,
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        # The machine is shared: its load says how far to trust the numbers.
+        "load_average_start": os.getloadavg(),
+    }
     measured: list[Step] = []
     for threads in steps:
         step_folder = folder / f"threads-{threads:03d}"
@@ -257,9 +355,136 @@ def _knee(args: argparse.Namespace) -> int:
         if not step.within(slo.p95_ms) and not args.all_steps:
             say(f"the SLO broke at {threads} threads; stepping stops")
             break
-    write_report(measured, slo.p95_ms, folder, title)
+    about["load_average_end"] = os.getloadavg()
+    write_report(measured, slo.p95_ms, folder, title, about)
     print((folder / "knee.md").read_text())
+    say(
+        f"load average (1, 5, 15 min): {about['load_average_start']} at the start, "
+        f"{about['load_average_end']} at the end"
+    )
     say(f"chart: {folder / 'knee.png'}")
+    return 0
+
+
+def _profile(args: argparse.Namespace) -> int:
+    check_ptrace()
+    ensure_installed()
+    plan = plan_file("mixed")
+    folder = _folder(args.results, "profile")
+    say(
+        f"starting a stack (ports +{args.port_offset}, data in {args.data_dir}); logs in "
+        f"{args.data_dir / 'logs'}"
+    )
+    with contextlib.ExitStack() as resources:
+        try:
+            topology, supervisor = resources.enter_context(
+                running_stack(
+                    args.data_dir,
+                    port_offset=args.port_offset,
+                    gateway=args.gateway,
+                    traces=args.traces,
+                    echo=False,
+                )
+            )
+        except RuntimeError as error:  # no router binary, a component that did not start
+            raise LoadTestError(f"the stack did not start: {error}") from None
+        target = Target.parse(f"{topology.gateway_url}/graphql")
+        preflight(target)
+        properties = {
+            **target.properties(),
+            **_data_properties(_prepare(args, target, "mixed")),
+            "threads": str(args.threads),
+            # JMeter's own start comes before the warm-up; a little slack keeps the load on
+            # until the recorders have stopped.
+            "duration": str(args.warmup + args.duration + 10),
+        }
+        sessions = {c.name: p.pid for c, p in supervisor.processes}
+        pids = {
+            name: listening_pid(port, sessions[name]) for name, port in topology.subgraphs.items()
+        }
+        say(f"subgraph processes serving requests: {pids}")
+        gateway_kind = "router" if topology.router_binary() else "node"
+        failure: list[BaseException] = []
+
+        def load() -> None:
+            try:
+                run_plan(plan, folder, properties, dashboard=False)
+            except LoadTestError as error:
+                failure.append(error)
+
+        jmeter = threading.Thread(target=load, daemon=True)
+        jmeter.start()
+        _wait_for_first_sample(folder / "results.jtl", jmeter)
+        time.sleep(args.warmup)
+        say(f"recording {args.duration} s with py-spy at {SAMPLE_RATE_HZ} Hz")
+        load_start = os.getloadavg()[0]
+        window_start = time.time()
+        cpu = record_all(pids, folder, args.duration)
+        window_end = time.time()
+        load_end = os.getloadavg()[0]
+        jmeter.join()
+        if failure:
+            raise failure[0]
+    in_window = [
+        sample
+        for sample in read_jtl(folder / "results.jtl")
+        if window_start * 1000 <= sample.started_ms < window_end * 1000
+    ]
+    summary = summarize(in_window, plan="mixed")
+    write_summary(summary, folder, f"mixed, {args.threads} threads, the profiled window")
+    requests = max(summary.total.requests, 1)
+    services = []
+    for name, pid in pids.items():
+        samples = sum(parse_collapsed((folder / f"{name}.collapsed.txt").read_text()).values())
+        unreadable = py_spy_errors((folder / f"{name}.py-spy.log").read_text())
+        services.append(
+            ServiceProfile(
+                name, pid, samples, unreadable, round(cpu[name], 2), 1000 * cpu[name] / requests
+            )
+        )
+    run = ProfileRun(
+        threads=args.threads,
+        gateway=gateway_kind,
+        window_s=round(window_end - window_start, 1),
+        requests=summary.total.requests,
+        throughput_rps=summary.total.throughput_rps,
+        p95_ms=summary.total.p95_ms,
+        failures=summary.total.failures,
+        rate_hz=SAMPLE_RATE_HZ,
+        load_average=(load_start, load_end),
+        services=services,
+    )
+    for path in write_outputs(run, folder, args.publish):
+        say(f"flame graph: {path}")
+    print((folder / "profile.md").read_text())
+    say(f"report: {folder / 'profile.md'}; again with: shopgraph-load profile-report {folder}")
+    return 0
+
+
+def _wait_for_first_sample(jtl: Path, jmeter: threading.Thread, timeout_s: float = 180) -> None:
+    """Until JMeter has written a sample (its start, Groovy's compile: seconds to a minute)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and jmeter.is_alive():
+        if jtl.exists():
+            with jtl.open("rb") as handle:
+                if len(handle.readlines(64 * 1024)) > 1:  # the header and a sample
+                    return
+        time.sleep(1)
+    raise LoadTestError(f"JMeter wrote no sample in {timeout_s:.0f} s; see {jtl.parent}")
+
+
+def _profile_report(args: argparse.Namespace) -> int:
+    run = ProfileRun.from_json((args.folder / "profile.json").read_text())
+    print(report_markdown(run, args.folder))
+    return 0
+
+
+def _compare_knees(args: argparse.Namespace) -> int:
+    names = [*args.name, *[None] * len(args.knees)]
+    runs = [KneeRun.load(path, name) for path, name in zip(args.knees, names, strict=False)]
+    draw_comparison(runs, args.out, args.title)
+    print(compare_markdown(runs))
+    say(f"chart: {args.out}")
     return 0
 
 

@@ -6,7 +6,7 @@ failure); the knee is the step with the highest throughput among those that kept
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -91,12 +91,20 @@ def report_markdown(steps: Sequence[Step], p95_objective_ms: float, title: str) 
     return "\n".join(lines) + "\n"
 
 
-def write_report(steps: Sequence[Step], p95_objective_ms: float, folder: Path, title: str) -> None:
-    """knee.json, knee.md and knee.png in `folder`."""
+def write_report(
+    steps: Sequence[Step],
+    p95_objective_ms: float,
+    folder: Path,
+    title: str,
+    about: Mapping[str, object] | None = None,
+) -> None:
+    """knee.json, knee.md and knee.png in `folder`; `about` (label, revision, load average,
+    ...) goes into knee.json as it is."""
     knee = find_knee(steps, p95_objective_ms)
     (folder / "knee.json").write_text(
         json.dumps(
             {
+                **(about or {}),
                 "p95_objective_ms": p95_objective_ms,
                 "knee": asdict(knee) if knee else None,
                 "steps": [asdict(step) for step in steps],
@@ -138,6 +146,92 @@ def draw_chart(steps: Sequence[Step], p95_objective_ms: float, path: Path, title
         if step.failures:
             rps_axis.plot(step.threads, step.throughput_rps, "x", color="black", markersize=10)
     rps_axis.set_title(title)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+@dataclass(frozen=True)
+class KneeRun:
+    """A finished knee run, read back from its knee.json."""
+
+    name: str
+    p95_objective_ms: float
+    steps: list[Step]
+
+    @property
+    def knee(self) -> Step | None:
+        return find_knee(self.steps, self.p95_objective_ms)
+
+    @classmethod
+    def load(cls, path: Path, name: str | None = None) -> "KneeRun":
+        raw = json.loads(path.read_text())
+        if not isinstance(raw, dict) or "steps" not in raw:
+            raise ValueError(f"{path} is not a knee.json (no steps)")
+        default = raw.get("label") or raw.get("revision") or path.parent.name
+        return cls(
+            name=name or str(default),
+            p95_objective_ms=float(raw["p95_objective_ms"]),
+            steps=[Step(**step) for step in raw["steps"]],
+        )
+
+
+def compare_markdown(runs: Sequence[KneeRun]) -> str:
+    """The knees side by side, and each later one as a ratio of the first."""
+    lines = [
+        "| run | knee threads | knee rps | knee p95 ms | x first |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    first = runs[0].knee if runs else None
+    for run in runs:
+        knee = run.knee
+        if knee is None:
+            lines.append(f"| {run.name} | - | - | - | no knee |")
+            continue
+        ratio = f"{knee.throughput_rps / first.throughput_rps:.2f}" if first else "-"
+        lines.append(
+            f"| {run.name} | {knee.threads} | {knee.throughput_rps:.1f} | {knee.p95_ms:.0f} "
+            f"| {ratio} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def draw_comparison(runs: Sequence[KneeRun], path: Path, title: str) -> None:
+    """Throughput (left) and p95 (right) against threads, one line per run, knees starred."""
+    if not runs:
+        raise ValueError("nothing to compare: give at least one knee.json")
+    figure, (rps_axis, p95_axis) = plt.subplots(1, 2, figsize=(11, 4.5), dpi=100)
+    threads = sorted({step.threads for run in runs for step in run.steps})
+    colours = ["tab:grey", "tab:blue", "tab:green", "tab:orange", "tab:purple"]
+    for index, run in enumerate(runs):
+        colour = colours[index % len(colours)]
+        xs = [step.threads for step in run.steps]
+        rps_axis.plot(xs, [s.throughput_rps for s in run.steps], "o-", color=colour, label=run.name)
+        p95_axis.plot(xs, [s.p95_ms for s in run.steps], "s--", color=colour, label=run.name)
+        if (knee := run.knee) is not None:
+            rps_axis.plot(knee.threads, knee.throughput_rps, "*", color=colour, markersize=16)
+            rps_axis.annotate(
+                f"{knee.throughput_rps:.0f} rps",
+                (knee.threads, knee.throughput_rps),
+                textcoords="offset points",
+                xytext=(8, -14),
+                color=colour,
+            )
+            p95_axis.plot(knee.threads, knee.p95_ms, "*", color=colour, markersize=16)
+        for step in run.steps:
+            if step.failures:
+                rps_axis.plot(step.threads, step.throughput_rps, "x", color="black", markersize=10)
+    p95_axis.axhline(runs[0].p95_objective_ms, color="tab:red", linewidth=0.8, linestyle=":")
+    for axis, label in ((rps_axis, "throughput (requests/s)"), (p95_axis, "p95 latency (ms)")):
+        axis.set_xscale("log", base=2)
+        axis.set_xticks(threads, [str(t) for t in threads])
+        axis.set_xlabel("threads")
+        axis.set_ylabel(label)
+        axis.set_ylim(bottom=0)
+        axis.legend(loc="upper left")
+    rps_axis.set_title("throughput; star: the knee")
+    p95_axis.set_title(f"p95; dotted: the SLO ({runs[0].p95_objective_ms:g} ms)")
+    figure.suptitle(title)
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
