@@ -80,3 +80,15 @@ def test_render_svg_is_well_formed_and_leaves_out_the_narrowest_frames() -> None
     assert any(t.startswith("write (pymongo/network_layer.py:490) (4 samples") for t in titles)
     assert not any(t.startswith("tiny") for t in titles)  # 1 of 11 samples: under 10 %
     assert "products &lt;test&gt;" in svg
+
+
+def test_a_worker_thread_waiting_on_its_queue_is_idle_not_its_library() -> None:
+    waiting = (
+        "Thread._bootstrap (threading.py:988)",
+        "WorkerThread.run (anyio/_backends/_asyncio.py:1110)",
+        "Queue.get (queue.py:154)",
+        "Condition.wait (threading.py:295)",
+    )
+    assert component_of_stack(waiting).name.startswith("idle worker threads")
+    working = ("Thread._bootstrap (threading.py:988)", "_worker (concurrent/futures/thread.py:69)")
+    assert component_of_stack(working) == OTHER

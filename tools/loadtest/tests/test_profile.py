@@ -16,6 +16,7 @@ from shopgraph_loadtest.profile import (
     py_spy_errors,
     recorder_argv,
     report_markdown,
+    session_cpu_seconds,
 )
 
 
@@ -69,8 +70,15 @@ def test_report_redoes_the_numbers_from_the_files(tmp_path: Path) -> None:
         rate_hz=100,
         load_average=(2.0, 3.0),
         services=[ServiceProfile("users", 1, 4, 0, 6.0, 5.0)],
+        stack_cpu_ms_per_request={"gateway": 4.0, "users": 5.0},
     )
     assert ProfileRun.from_json(run.to_json()) == run
     text = report_markdown(run, tmp_path)
     assert "| users | 4 | 0 | 6.0 | 5.00 |" in text
     assert "| 1 | password hashing (argon2) | 75.0 | 3.75 |" in text
+    assert "gateway 4.00, users 5.00; total 9.00." in text
+
+
+def test_session_cpu_seconds_adds_up_the_sessions_processes() -> None:
+    assert session_cpu_seconds(os.getsid(0)) >= cpu_seconds(os.getpid())
+    assert session_cpu_seconds(-1) == 0.0

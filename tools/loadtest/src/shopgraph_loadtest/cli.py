@@ -52,6 +52,7 @@ from shopgraph_loadtest.profile import (
     py_spy_errors,
     record_all,
     report_markdown,
+    session_cpu_seconds,
     write_outputs,
 )
 from shopgraph_loadtest.summary import Summary, read_jtl, summarize, write_summary
@@ -418,9 +419,13 @@ def _profile(args: argparse.Namespace) -> int:
         time.sleep(args.warmup)
         say(f"recording {args.duration} s with py-spy at {SAMPLE_RATE_HZ} Hz")
         load_start = os.getloadavg()[0]
+        stack_before = {name: session_cpu_seconds(sid) for name, sid in sessions.items()}
         window_start = time.time()
         cpu = record_all(pids, folder, args.duration)
         window_end = time.time()
+        stack_cpu = {
+            name: session_cpu_seconds(sid) - stack_before[name] for name, sid in sessions.items()
+        }
         load_end = os.getloadavg()[0]
         jmeter.join()
         if failure:
@@ -453,6 +458,9 @@ def _profile(args: argparse.Namespace) -> int:
         rate_hz=SAMPLE_RATE_HZ,
         load_average=(load_start, load_end),
         services=services,
+        stack_cpu_ms_per_request={
+            name: round(1000 * seconds / requests, 2) for name, seconds in stack_cpu.items()
+        },
     )
     for path in write_outputs(run, folder, args.publish):
         say(f"flame graph: {path}")

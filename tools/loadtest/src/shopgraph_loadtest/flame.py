@@ -126,7 +126,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("MongoDB driver (pymongo, bson)", r"\((pymongo|bson|motor)/", False, "#bcbd22"),
     Component("SQLAlchemy", r"\(sqlalchemy/", False, "#d62728"),
     Component("SQLite driver (aiosqlite, sqlite3)", r"\((aiosqlite|sqlite3)/", False, "#ff9896"),
-    Component("HTTP client (httpx)", r"\((httpx|httpcore|h11|anyio)/", False, "#dbdb8d"),
+    Component("HTTP client (httpx)", r"\((httpx|httpcore|h11)/", False, "#dbdb8d"),
     Component(
         "our request middleware (telemetry, gateway check)",
         r"\(shopgraph_core/(observability|web|runtime/app)",
@@ -136,6 +136,14 @@ COMPONENTS: tuple[Component, ...] = (
     Component("Starlette/FastAPI", r"\((starlette|fastapi)/", False, "#a5a5a5"),
     Component("uvicorn/httptools", r"\((uvicorn|httptools)/", False, "#637939"),
     Component("our resolvers and services", r"\(shopgraph_", False, "#393b79"),
+    # A worker thread blocked on its queue is idle, but py-spy cannot always tell without
+    # pausing the process (--nonblocking): these samples are waiting, not work.
+    Component(
+        "idle worker threads (misread as busy)",
+        r"^(Condition\.wait|Queue\.get|Event\.wait) \((threading|queue)\.py",
+        False,
+        "#f0f0f0",
+    ),
     Component("asyncio event loop (uvloop)", r"\((asyncio|uvloop|selectors)/", False, "#b5cf6b"),
 )
 OTHER = Component("other (interpreter start, threads)", r"(?!)", False, "#e0e0e0")

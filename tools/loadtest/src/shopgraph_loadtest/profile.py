@@ -120,6 +120,17 @@ def cpu_seconds(pid: int, proc: Path = Path("/proc")) -> float:
     return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
+def session_cpu_seconds(session: int, proc: Path = Path("/proc")) -> float:
+    """CPU time so far of every live process of a session (a component and what it spawned)."""
+    total = 0.0
+    for entry in proc.iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, ValueError):
+                if os.getsid(int(entry.name)) == session:
+                    total += cpu_seconds(int(entry.name), proc)
+    return total
+
+
 def recorder_argv(pid: int, output: Path, duration_s: int) -> list[str]:
     return [
         str(PY_SPY),
@@ -190,6 +201,8 @@ class ProfileRun:
     rate_hz: int
     load_average: tuple[float, float]
     services: list[ServiceProfile]
+    # Every process of the stack (gateway, FerretDB, Prometheus too), from /proc.
+    stack_cpu_ms_per_request: dict[str, float]
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2) + "\n"
@@ -222,6 +235,12 @@ def report_markdown(run: ProfileRun, folder: Path, *, top: int = 12) -> str:
     lines += [
         f"| {s.name} | {s.samples} | {s.unreadable} | {s.cpu_s:.1f} | {s.cpu_ms_per_request:.2f} |"
         for s in run.services
+    ]
+    lines += [
+        "",
+        "CPU ms per request of every process of the stack in the same window (from /proc): "
+        + ", ".join(f"{name} {ms:.2f}" for name, ms in run.stack_cpu_ms_per_request.items())
+        + f"; total {sum(run.stack_cpu_ms_per_request.values()):.2f}.",
     ]
     for service in run.services:
         stacks = read_stacks(folder, service.name)
