@@ -77,6 +77,7 @@ def test_report_redoes_the_numbers_from_the_files(tmp_path: Path) -> None:
     assert "| users | 4 | 0 | 6.0 | 5.00 |" in text
     assert "| 1 | password hashing (argon2) | 75.0 | 3.75 |" in text
     assert "gateway 4.00, users 5.00; total 9.00." in text
+    assert "| 1 | password hashing (argon2) | **3.75** | 3.75 |" in text
 
 
 def test_session_cpu_seconds_adds_up_the_sessions_processes() -> None:

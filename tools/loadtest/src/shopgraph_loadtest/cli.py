@@ -339,7 +339,7 @@ def _knee(args: argparse.Namespace) -> int:
         "target": target.url,
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         # The machine is shared: its load says how far to trust the numbers.
-        "load_average_start": os.getloadavg(),
+        "load_average_start": _load_average(),
     }
     measured: list[Step] = []
     for threads in steps:
@@ -356,7 +356,7 @@ def _knee(args: argparse.Namespace) -> int:
         if not step.within(slo.p95_ms) and not args.all_steps:
             say(f"the SLO broke at {threads} threads; stepping stops")
             break
-    about["load_average_end"] = os.getloadavg()
+    about["load_average_end"] = _load_average()
     write_report(measured, slo.p95_ms, folder, title, about)
     print((folder / "knee.md").read_text())
     say(
@@ -365,6 +365,11 @@ def _knee(args: argparse.Namespace) -> int:
     )
     say(f"chart: {folder / 'knee.png'}")
     return 0
+
+
+def _load_average() -> list[float]:
+    """The machine's load average over 1, 5 and 15 minutes."""
+    return [round(load, 2) for load in os.getloadavg()]
 
 
 def _profile(args: argparse.Namespace) -> int:

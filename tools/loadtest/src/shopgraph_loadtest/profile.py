@@ -32,7 +32,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from shopgraph_loadtest.flame import Stack, parse_collapsed, render_svg, shares_markdown
+from shopgraph_loadtest.flame import (
+    Stack,
+    component_samples,
+    parse_collapsed,
+    render_svg,
+    shares_markdown,
+)
 from shopgraph_loadtest.jmeter import LoadTestError
 from shopgraph_stack.topology import VENV_BIN
 
@@ -242,6 +248,7 @@ def report_markdown(run: ProfileRun, folder: Path, *, top: int = 12) -> str:
         + ", ".join(f"{name} {ms:.2f}" for name, ms in run.stack_cpu_ms_per_request.items())
         + f"; total {sum(run.stack_cpu_ms_per_request.values()):.2f}.",
     ]
+    lines += ["", *combined_markdown(run, folder)]
     for service in run.services:
         stacks = read_stacks(folder, service.name)
         lines += [
@@ -254,6 +261,30 @@ def report_markdown(run: ProfileRun, folder: Path, *, top: int = 12) -> str:
             shares_markdown(stacks, cpu_ms_per_request=service.cpu_ms_per_request, top=top),
         ]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def combined_markdown(run: ProfileRun, folder: Path) -> list[str]:
+    """CPU ms per request by component over all subgraphs, most first: what to optimise."""
+    per_service: dict[str, dict[str, float]] = {}
+    for service in run.services:
+        samples = component_samples(read_stacks(folder, service.name))
+        total = sum(samples.values()) or 1
+        for component, count in samples.items():
+            per_service.setdefault(component, {})[service.name] = (
+                service.cpu_ms_per_request * count / total
+            )
+    ranked = sorted(per_service.items(), key=lambda item: -sum(item[1].values()))
+    names = [service.name for service in run.services]
+    lines = [
+        "All subgraphs: CPU ms per request by component, most first",
+        "",
+        f"| rank | component | all | {' | '.join(names)} |",
+        f"| ---: | --- | ---: | {' | '.join('---:' for _ in names)} |",
+    ]
+    for rank, (component, ms) in enumerate(ranked, start=1):
+        cells = " | ".join(f"{ms.get(name, 0.0):.2f}" for name in names)
+        lines.append(f"| {rank} | {component} | **{sum(ms.values()):.2f}** | {cells} |")
+    return lines
 
 
 def write_outputs(run: ProfileRun, folder: Path, publish: Path | None) -> list[Path]:
