@@ -228,7 +228,8 @@ def draw_comparison(runs: Sequence[KneeRun], path: Path, title: str) -> None:
         axis.set_xlabel("threads")
         axis.set_ylabel(label)
         axis.set_ylim(bottom=0)
-        axis.legend(loc="upper left")
+    rps_axis.legend(loc="lower right")  # throughput rises to the upper right
+    p95_axis.legend(loc="upper left")  # p95 too, from the lower left
     rps_axis.set_title("throughput; star: the knee")
     p95_axis.set_title(f"p95; dotted: the SLO ({runs[0].p95_objective_ms:g} ms)")
     figure.suptitle(title)
