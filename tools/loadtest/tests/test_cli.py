@@ -83,3 +83,25 @@ def test_the_summarize_command_writes_json_and_markdown(tmp_path: Path) -> None:
 
     assert (tmp_path / "summary.json").exists()
     assert "| **TOTAL** | 19 |" in (tmp_path / "summary.md").read_text()
+
+
+def test_compare_knees_refuses_a_file_that_is_not_a_knee_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    summary = tmp_path / "summary.json"
+    summary.write_text('{"plan": "mixed"}')
+
+    assert _exit_code(["compare-knees", str(summary), "--out", str(tmp_path / "c.png")]) == 2
+
+    assert capsys.readouterr().err == f"load: error: {summary} is not a knee.json (no steps)\n"
+    assert not (tmp_path / "c.png").exists()
+
+
+def test_profile_report_of_a_folder_without_a_profile_gives_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert _exit_code(["profile-report", str(tmp_path)]) == 2
+
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith("load: error: [Errno 2] No such file or directory"), err

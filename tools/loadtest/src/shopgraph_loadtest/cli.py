@@ -58,6 +58,7 @@ from shopgraph_loadtest.profile import (
 from shopgraph_loadtest.summary import Summary, read_jtl, summarize, write_summary
 from shopgraph_stack.stack import running_stack
 from shopgraph_stack.topology import REPO, admin_credentials
+from shopgraph_stack.traces import STORES
 
 DEFAULT_TARGET = "http://127.0.0.1:4000/graphql"
 RESULTS = REPO / "jmeter" / "results"
@@ -176,7 +177,7 @@ def _profile_parsers(commands: "argparse._SubParsersAction[argparse.ArgumentPars
     )
     profile.add_argument(
         "--traces",
-        choices=["auto", "memory", "opensearch", "off"],
+        choices=STORES,
         default=os.environ.get("SHOPGRAPH_TRACES", "auto"),
         help="as make run (SHOPGRAPH_TRACES)",
     )
