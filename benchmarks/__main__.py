@@ -1,3 +1,3 @@
-from benchmarks.users_bench import main
+from benchmarks.users import main
 
 main()
