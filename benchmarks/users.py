@@ -1,39 +1,43 @@
 """Users subgraph throughput next to a bare FastAPI endpoint doing the same database read,
 and login throughput with the login throttle on and off.
 
-    make bench                       # SQLite
-    make bench BENCH_ARGS=--mariadb  # the same against a private MariaDB server
-
-Each scenario is a closed loop of concurrent clients for a fixed time against a uvicorn
-process; the bare endpoints run in the same kind of process on the same database, so the
-ratios show what GraphQL, federation and auth cost on top of the read itself. Absolute
-numbers vary with the machine; the ratios are the result.
+Scenarios: `me` (one user by id, authenticated by a JWT the users service issued) against the
+bare read of one user; `_entities` of 100 users (the gateway's batch) against the bare read of
+the same 100 rows. The ratios show what GraphQL, federation, auth and the service's
+middleware cost on top of the read itself.
 
 The login scenarios run two users processes on one database, one with THROTTLE_ENABLED off:
 the ratio is what the throttle table costs a normal (successful) login, argon2 included. They
 alternate (on, off, off, on) so that drift in the machine's load falls on both alike.
 """
 
-import argparse
-import asyncio
-import contextlib
 import itertools
-import multiprocessing
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from fastapi import FastAPI, Query
 from sqlalchemy import select
 
+from benchmarks.harness import (
+    Measurement,
+    Options,
+    Report,
+    Row,
+    Scenario,
+    Send,
+    Table,
+    graphql_ok,
+    measure,
+    measure_into,
+    run_uvicorn,
+    spawned_server,
+)
 from shopgraph_core.storage.sql import SqlStore
-from shopgraph_testing.processes import port_open, wait_until_ready
-from shopgraph_testing.servers import free_port, mariadb_server, new_mysql_database
+from shopgraph_testing.servers import new_mysql_database
 from shopgraph_users.app import create_app
 from shopgraph_users.models import UserRow
 from shopgraph_users.service import MIGRATIONS_DIR
@@ -46,10 +50,14 @@ PASSWORD = "benchmark password"
 ENTITIES = (
     "query Entities($r: [_Any!]!) { _entities(representations: $r) { ... on User { id name } } }"
 )
+BATCH = 100
+TARGET = 0.7  # issue 17: every subgraph's hottest read at >= 0.7x its bare baseline
 
 
 def _bare_app(database_url: str) -> FastAPI:
-    """The baseline: the same reads, as plain JSON endpoints with no GraphQL or auth."""
+    """The baseline: the reads `me` and `_entities` make (SQLAlchemy async, the service's
+    own SqlStore and row class), answered as plain JSON. No GraphQL, no token verification,
+    none of the service's middleware (metrics, body limit); the same uvicorn."""
     store = SqlStore(database_url, MIGRATIONS_DIR)
     app = FastAPI()
 
@@ -69,7 +77,7 @@ def _bare_app(database_url: str) -> FastAPI:
     return app
 
 
-def _serve(kind: str, port: int, data_dir: str, database_url: str | None) -> None:
+def _serve(port: int, kind: str, data_dir: str, database_url: str | None) -> None:
     settings = UsersSettings(
         environment="test",
         SHOPGRAPH_DATA_DIR=Path(data_dir),
@@ -80,51 +88,11 @@ def _serve(kind: str, port: int, data_dir: str, database_url: str | None) -> Non
         throttle_enabled=kind != "users-unthrottled",
     )
     app = _bare_app(settings.effective_database_url) if kind == "bare" else create_app(settings)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", log_config=None)
+    run_uvicorn(app, port)
 
 
-@contextlib.contextmanager
-def _server(kind: str, data_dir: str, database_url: str | None) -> Iterator[str]:
-    port = free_port()
-    process = multiprocessing.get_context("spawn").Process(
-        target=_serve, args=(kind, port, data_dir, database_url), daemon=True
-    )
-    process.start()
-    try:
-        wait_until_ready(f"{kind} server", port_open(port), 180)  # a loaded machine imports slowly
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.join(10)
-
-
-async def _rate(
-    send: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]],
-    base_url: str,
-    seconds: float,
-    concurrency: int,
-) -> float:
-    """Requests per second of `concurrency` clients looping for `seconds` (after a warm-up)."""
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
-        for _ in range(20):
-            (await send(client)).raise_for_status()
-        done = 0
-        deadline = time.perf_counter() + seconds
-
-        async def worker() -> None:
-            nonlocal done
-            while time.perf_counter() < deadline:
-                response = await send(client)
-                response.raise_for_status()
-                done += 1
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return done / (time.perf_counter() - started)
-
-
-async def _prepare(users_url: str, count: int) -> tuple[str, list[str], list[str]]:
+async def _sign_up(users_url: str, count: int) -> tuple[str, list[str], list[str]]:
+    """`count` new users; the last one's token, and everyone's ids and emails."""
     async with httpx.AsyncClient(base_url=users_url, timeout=60) as client:
         ids, emails, token = [], [], ""
         for i in range(count):
@@ -148,77 +116,91 @@ async def _prepare(users_url: str, count: int) -> tuple[str, list[str], list[str
         return token, ids, emails
 
 
-def _logins(emails: list[str]) -> Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]:
-    """Successful logins, round robin over the accounts; a refused one stops the benchmark."""
+def _logins(emails: list[str]) -> Send:
+    """Successful logins, round robin over the accounts."""
     turn = itertools.count()
 
     async def send(client: httpx.AsyncClient) -> httpx.Response:
         email = emails[next(turn) % len(emails)]
         variables = {"i": {"email": email, "password": PASSWORD}}
-        response = await client.post("/graphql", json={"query": LOGIN, "variables": variables})
-        if "errors" in response.json():
-            raise RuntimeError(f"login failed: {response.text}")
-        return response
+        return await client.post("/graphql", json={"query": LOGIN, "variables": variables})
 
     return send
 
 
-async def _run(database_url: str | None, seconds: float, concurrency: int) -> None:
-    data_dir = tempfile.mkdtemp(prefix="shopgraph-bench-")
+def _mean(measurements: list[Measurement]) -> Measurement:
+    return Measurement(
+        rate=statistics.mean(m.rate for m in measurements),
+        p50_ms=statistics.mean(m.p50_ms for m in measurements),
+        p95_ms=statistics.mean(m.p95_ms for m in measurements),
+        answers=sum(m.answers for m in measurements),
+    )
+
+
+async def run(options: Options, report: Report) -> None:
+    data_dir = tempfile.mkdtemp(prefix="shopgraph-bench-users-")
+    database_url = (
+        new_mysql_database(options.mysql_base_url, "bench_users")
+        if options.mysql_base_url
+        else None
+    )
+    reads = Table(f"users subgraph vs bare FastAPI, {options.sql_name}")
+    logins = Table(f"users login, throttle on vs off, {options.sql_name}")
     with (
-        _server("users", data_dir, database_url) as users,
-        _server("bare", data_dir, database_url) as bare,
-        _server("users-unthrottled", data_dir, database_url) as unthrottled,
+        spawned_server("users", _serve, "users", data_dir, database_url) as users,
+        spawned_server("bare users", _serve, "bare", data_dir, database_url) as bare,
+        spawned_server(
+            "unthrottled users", _serve, "users-unthrottled", data_dir, database_url
+        ) as unthrottled,
     ):
-        token, ids, emails = await _prepare(users, 100)
+        token, ids, emails = await _sign_up(users, BATCH)
         me_id = ids[-1]
         representations = [{"__typename": "User", "id": i} for i in ids]
         auth = {"Authorization": f"Bearer {token}"}
-        scenarios: list[
-            tuple[str, str, Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]]
-        ] = [
-            ("bare: read 1 user", bare, lambda c: c.get(f"/user/{me_id}")),
-            ("users: me", users, lambda c: c.post("/graphql", json={"query": ME}, headers=auth)),
-            ("bare: read 100 users", bare, lambda c: c.get("/users", params={"ids": ids})),
-            (
-                "users: _entities x100",
+        bare_one, bare_many = "bare: read 1 user", f"bare: read {BATCH} users"
+        await measure_into(
+            reads, Scenario(bare_one, bare, lambda c: c.get(f"/user/{me_id}")), options
+        )
+        await measure_into(
+            reads,
+            Scenario(
+                "users: me",
+                users,
+                lambda c: c.post("/graphql", json={"query": ME}, headers=auth),
+                graphql_ok(lambda data: data["me"]["id"] == me_id),
+            ),
+            options,
+            baseline=bare_one,
+            target=TARGET,
+        )
+        await measure_into(
+            reads,
+            Scenario(bare_many, bare, lambda c: c.get("/users", params={"ids": ids})),
+            options,
+        )
+        await measure_into(
+            reads,
+            Scenario(
+                f"users: _entities x{BATCH}",
                 users,
                 lambda c: c.post(
                     "/graphql", json={"query": ENTITIES, "variables": {"r": representations}}
                 ),
+                graphql_ok(lambda data: None not in data["_entities"]),
             ),
-        ]
-        rates = {}
-        for name, url, send in scenarios:
-            rates[name] = await _rate(send, url, seconds, concurrency)
-        login_rates: dict[str, list[float]] = {"on": [], "off": []}
+            options,
+            baseline=bare_many,
+            target=TARGET,
+        )
+        login_check = graphql_ok(lambda data: bool(data["login"]["token"]))
+        rates: dict[str, list[Measurement]] = {"on": [], "off": []}
         for throttle in ("on", "off", "off", "on"):
             url = users if throttle == "on" else unthrottled
-            login_rates[throttle].append(await _rate(_logins(emails), url, seconds, concurrency))
-        rates["login, throttle off"] = statistics.mean(login_rates["off"])
-        rates["login, throttle on"] = statistics.mean(login_rates["on"])
-    print(
-        f"\nusers subgraph vs bare FastAPI, {concurrency} clients, {seconds:.0f}s each, "
-        f"{'MariaDB' if database_url else 'SQLite'}"
-    )
-    print(f"{'scenario':<24}{'req/s':>10}{'vs baseline':>14}")
-    for name, baseline in [
-        ("users: me", "bare: read 1 user"),
-        ("users: _entities x100", "bare: read 100 users"),
-        ("login, throttle on", "login, throttle off"),
-    ]:
-        print(f"{baseline:<24}{rates[baseline]:>10.1f}{1.0:>13.2f}x")
-        print(f"{name:<24}{rates[name]:>10.1f}{rates[name] / rates[baseline]:>13.2f}x")
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("--mariadb", action="store_true", help="use a private MariaDB server")
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--concurrency", type=int, default=16)
-    args = parser.parse_args()
-    if args.mariadb:
-        with mariadb_server() as base_url:
-            asyncio.run(_run(new_mysql_database(base_url, "bench"), args.seconds, args.concurrency))
-    else:
-        asyncio.run(_run(None, args.seconds, args.concurrency))
+            scenario = Scenario(f"login, throttle {throttle}", url, _logins(emails), login_check)
+            measured = await measure(scenario, options.seconds, options.concurrency)
+            print(f"  {scenario.name:<44}{measured.rate:>9.1f} req/s", flush=True)
+            rates[throttle].append(measured)
+        logins.add(Row("login, throttle off", _mean(rates["off"])))
+        logins.add(Row("login, throttle on", _mean(rates["on"]), baseline="login, throttle off"))
+    logins.notes.append("each the mean of two runs, alternated on, off, off, on")
+    report.tables.extend([reads, logins])
