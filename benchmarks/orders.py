@@ -132,39 +132,38 @@ async def _seed(settings: OrdersSettings, user_id: str) -> list[str]:
     """ORDER_COUNT confirmed orders of `user_id`, ITEMS_PER_ORDER items each, a second
     apart; their ids, newest first."""
     now = utcnow(Precision.MICROSECOND)
-    orders = []
+    orders = [
+        OrderRow(
+            id=str(uuid.uuid4()),
+            user_id=user_id,
+            status=OrderStatus.CONFIRMED,
+            currency="USD",
+            total=ITEMS_PER_ORDER * 1000,
+            reservation_id=f"order:{n}",
+            reservation_confirmed=True,
+            stock_released=False,
+            created_at=now - timedelta(seconds=n),
+            updated_at=now - timedelta(seconds=n),
+        )
+        for n in range(ORDER_COUNT)
+    ]
     async with open_sql_store(settings, MIGRATIONS_DIR) as store, store.session() as session:
-        for n in range(ORDER_COUNT):
-            created = now - timedelta(seconds=n)
-            order_id = str(uuid.uuid4())
-            orders.append(order_id)
-            session.add(
-                OrderRow(
-                    id=order_id,
-                    user_id=user_id,
-                    status=OrderStatus.CONFIRMED,
-                    currency="USD",
-                    total=ITEMS_PER_ORDER * 1000,
-                    reservation_id=f"order:{order_id}",
-                    reservation_confirmed=True,
-                    stock_released=False,
-                    created_at=created,
-                    updated_at=created,
-                )
+        session.add_all(orders)
+        await session.flush()  # the order rows first, then their items (foreign key)
+        session.add_all(
+            OrderItemRow(
+                order_id=order.id,
+                position=position,
+                product_id=f"{position:024x}",
+                quantity=1,
+                unit_price=1000,
+                currency="USD",
             )
-            session.add_all(
-                OrderItemRow(
-                    order_id=order_id,
-                    position=position,
-                    product_id=f"{position:024x}",
-                    quantity=1,
-                    unit_price=1000,
-                    currency="USD",
-                )
-                for position in range(ITEMS_PER_ORDER)
-            )
+            for order in orders
+            for position in range(ITEMS_PER_ORDER)
+        )
         await session.commit()
-    return orders
+    return [order.id for order in orders]
 
 
 async def run(options: Options, report: Report) -> None:
