@@ -300,12 +300,12 @@ class Report:
         after = " ".join(f"{x:.2f}" for x in self.load_after) if self.load_after else "-"
         stages = ", ".join(f"{name} {s:.0f} s" for name, s in self.stages.items())
         return [
-            f"date: {self.started:%Y-%m-%d %H:%M} UTC",
             f"machine: {os.cpu_count()} cores, {platform.machine()}, {platform.system()} "
             f"{platform.release()}",
             f"load average (1, 5, 15 min): {load} before, {after} after",
             f"python {platform.python_version()}; {self.concurrency} clients in a closed loop, "
-            f"{self.seconds:g} s per scenario after a warm-up",
+            f"{self.seconds:g} s per scenario (two turns of {self.seconds / 2:g} s, in turns "
+            "with its baseline: A B B A), each turn after a warm-up",
             f"stages: {stages}",
         ]
 
@@ -350,16 +350,32 @@ class Options:
         return "MariaDB" if self.mysql_base_url else "SQLite"
 
 
-async def measure_into(
+def mean_of(measurements: list[Measurement]) -> Measurement:
+    return Measurement(
+        rate=statistics.mean(m.rate for m in measurements),
+        p50_ms=statistics.mean(m.p50_ms for m in measurements),
+        p95_ms=statistics.mean(m.p95_ms for m in measurements),
+        answers=sum(m.answers for m in measurements),
+    )
+
+
+async def measure_pair(
     table: Table,
+    baseline: Scenario,
     scenario: Scenario,
     options: Options,
     *,
-    baseline: str | None = None,
     target: float | None = None,
-) -> Measurement:
-    """Measure `scenario`, print its rate, and add it to `table`."""
-    measured = await measure(scenario, options.seconds, options.concurrency)
-    print(f"  {scenario.name:<44}{measured.rate:>9.1f} req/s", flush=True)
-    table.add(Row(scenario.name, measured, baseline, target))
-    return measured
+) -> None:
+    """Measure `baseline` and `scenario` in turns, A B B A, each turn half of `seconds`, and
+    add the mean of each to `table`: a drift in the machine's load (it is shared) falls on
+    both alike instead of on whichever ran second."""
+    half = options.seconds / 2
+    turns: dict[str, list[Measurement]] = {baseline.name: [], scenario.name: []}
+    for turn in (baseline, scenario, scenario, baseline):
+        turns[turn.name].append(await measure(turn, half, options.concurrency))
+    for name, measured in turns.items():
+        rates = " and ".join(f"{m.rate:.1f}" for m in measured)
+        print(f"  {name:<44}{mean_of(measured).rate:>9.1f} req/s ({rates})", flush=True)
+    table.add(Row(baseline.name, mean_of(turns[baseline.name])))
+    table.add(Row(scenario.name, mean_of(turns[scenario.name]), baseline.name, target))

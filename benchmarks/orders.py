@@ -28,7 +28,7 @@ from benchmarks.harness import (
     graphql_ok,
     graphql_post,
     http_get,
-    measure_into,
+    measure_pair,
     run_uvicorn,
     spawned_server,
     whole_batch,
@@ -183,14 +183,13 @@ async def run(options: Options, report: Report) -> None:
             spawned_server("orders", _serve, "orders", data_dir, database_url, jwks_url) as orders,
             spawned_server("bare orders", _serve, "bare", data_dir, database_url, jwks_url) as bare,
         ):
-            bare_page = f"bare: read {PAGE_SIZE} orders and their items"
-            await measure_into(
+            await measure_pair(
                 table,
-                Scenario(bare_page, bare, lambda c: c.get("/orders", params={"user": user_id})),
-                options,
-            )
-            await measure_into(
-                table,
+                Scenario(
+                    f"bare: read {PAGE_SIZE} orders and their items",
+                    bare,
+                    http_get("/orders", {"user": user_id}),
+                ),
                 Scenario(
                     f"orders: myOrders(first: {PAGE_SIZE}) with items",
                     orders,
@@ -202,24 +201,18 @@ async def run(options: Options, report: Report) -> None:
                     ),
                 ),
                 options,
-                baseline=bare_page,
                 target=TARGET,
             )
             for size in BATCHES:
                 batch = ids[:size]
                 representations = [{"__typename": "Order", "id": i} for i in batch]
-                bare_batch = f"bare: read {size} orders by id"
-                await measure_into(
+                await measure_pair(
                     table,
                     Scenario(
-                        bare_batch,
+                        f"bare: read {size} orders by id",
                         bare,
                         http_get("/orders/by-id", {"ids": batch}),
                     ),
-                    options,
-                )
-                await measure_into(
-                    table,
                     Scenario(
                         f"orders: _entities x{size}",
                         orders,
@@ -227,7 +220,6 @@ async def run(options: Options, report: Report) -> None:
                         whole_batch(size),
                     ),
                     options,
-                    baseline=bare_batch,
                     target=TARGET,
                 )
     report.tables.append(table)

@@ -24,7 +24,7 @@ from benchmarks.harness import (
     graphql_ok,
     graphql_post,
     http_get,
-    measure_into,
+    measure_pair,
     run_uvicorn,
     spawned_server,
     whole_batch,
@@ -153,12 +153,9 @@ async def run(options: Options, report: Report) -> None:
             spawned_server("bare products", _serve, "bare", mongodb_url) as bare,
         ):
             one = ids[len(ids) // 2]
-            bare_one, bare_page = "bare: read 1 product", f"bare: read a page of {PAGE_SIZE}"
-            await measure_into(
-                table, Scenario(bare_one, bare, lambda c: c.get(f"/product/{one}")), options
-            )
-            await measure_into(
+            await measure_pair(
                 table,
+                Scenario("bare: read 1 product", bare, http_get(f"/product/{one}")),
                 Scenario(
                     "products: product(id)",
                     products,
@@ -166,14 +163,11 @@ async def run(options: Options, report: Report) -> None:
                     graphql_ok(lambda data: data["product"]["id"] == one),
                 ),
                 options,
-                baseline=bare_one,
                 target=TARGET,
             )
-            await measure_into(
-                table, Scenario(bare_page, bare, lambda c: c.get("/products")), options
-            )
-            await measure_into(
+            await measure_pair(
                 table,
+                Scenario(f"bare: read a page of {PAGE_SIZE}", bare, http_get("/products")),
                 Scenario(
                     f"products: products(first: {PAGE_SIZE})",
                     products,
@@ -181,24 +175,18 @@ async def run(options: Options, report: Report) -> None:
                     graphql_ok(lambda data: len(data["products"]["edges"]) == PAGE_SIZE),
                 ),
                 options,
-                baseline=bare_page,
                 target=TARGET,
             )
             for size in BATCHES:
                 batch = ids[:size]
                 representations = [{"__typename": "Product", "id": i} for i in batch]
-                bare_batch = f"bare: read {size} products by id"
-                await measure_into(
+                await measure_pair(
                     table,
                     Scenario(
-                        bare_batch,
+                        f"bare: read {size} products by id",
                         bare,
                         http_get("/products/by-id", {"ids": batch}),
                     ),
-                    options,
-                )
-                await measure_into(
-                    table,
                     Scenario(
                         f"products: _entities x{size}",
                         products,
@@ -206,7 +194,6 @@ async def run(options: Options, report: Report) -> None:
                         whole_batch(size),
                     ),
                     options,
-                    baseline=bare_batch,
                     target=TARGET,
                 )
     report.tables.append(table)

@@ -7,12 +7,10 @@ the same 100 rows. The ratios show what GraphQL, federation, auth and the servic
 middleware cost on top of the read itself.
 
 The login scenarios run two users processes on one database, one with THROTTLE_ENABLED off:
-the ratio is what the throttle table costs a normal (successful) login, argon2 included. They
-alternate (on, off, off, on) so that drift in the machine's load falls on both alike.
+the ratio is what the throttle table costs a normal (successful) login, argon2 included.
 """
 
 import itertools
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -24,17 +22,15 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from benchmarks.harness import (
-    Measurement,
     Options,
     Report,
-    Row,
     Scenario,
     Send,
     Table,
     graphql_ok,
     graphql_post,
-    measure,
-    measure_into,
+    http_get,
+    measure_pair,
     run_uvicorn,
     spawned_server,
     whole_batch,
@@ -148,15 +144,6 @@ def _logins(emails: list[str]) -> Send:
     return send
 
 
-def _mean(measurements: list[Measurement]) -> Measurement:
-    return Measurement(
-        rate=statistics.mean(m.rate for m in measurements),
-        p50_ms=statistics.mean(m.p50_ms for m in measurements),
-        p95_ms=statistics.mean(m.p95_ms for m in measurements),
-        answers=sum(m.answers for m in measurements),
-    )
-
-
 async def run(options: Options, report: Report) -> None:
     data_dir = tempfile.mkdtemp(prefix="shopgraph-bench-users-")
     database_url = (
@@ -178,29 +165,21 @@ async def run(options: Options, report: Report) -> None:
         representations = [{"__typename": "User", "id": i} for i in ids]
         auth = {"Authorization": f"Bearer {token}"}
         admin = {"Authorization": f"Bearer {await _login(users, ADMIN_EMAIL)}"}
-        bare_one, bare_many = "bare: read 1 user", f"bare: read {BATCH} users"
-        await measure_into(
-            reads, Scenario(bare_one, bare, lambda c: c.get(f"/user/{me_id}")), options
-        )
-        await measure_into(
+        await measure_pair(
             reads,
+            Scenario("bare: read 1 user", bare, http_get(f"/user/{me_id}")),
             Scenario(
                 "users: me",
                 users,
-                lambda c: c.post("/graphql", json={"query": ME}, headers=auth),
+                graphql_post(ME, headers=auth),
                 graphql_ok(lambda data: data["me"]["id"] == me_id),
             ),
             options,
-            baseline=bare_one,
             target=TARGET,
         )
-        await measure_into(
+        await measure_pair(
             reads,
-            Scenario(bare_many, bare, lambda c: c.get("/users", params={"ids": ids})),
-            options,
-        )
-        await measure_into(
-            reads,
+            Scenario(f"bare: read {BATCH} users", bare, http_get("/users", {"ids": ids})),
             Scenario(
                 f"users: _entities x{BATCH}",
                 users,
@@ -208,18 +187,13 @@ async def run(options: Options, report: Report) -> None:
                 whole_batch(BATCH),
             ),
             options,
-            baseline=bare_many,
             target=TARGET,
         )
         login_check = graphql_ok(lambda data: bool(data["login"]["token"]))
-        rates: dict[str, list[Measurement]] = {"on": [], "off": []}
-        for throttle in ("on", "off", "off", "on"):
-            url = users if throttle == "on" else unthrottled
-            scenario = Scenario(f"login, throttle {throttle}", url, _logins(emails), login_check)
-            measured = await measure(scenario, options.seconds, options.concurrency)
-            print(f"  {scenario.name:<44}{measured.rate:>9.1f} req/s", flush=True)
-            rates[throttle].append(measured)
-        logins.add(Row("login, throttle off", _mean(rates["off"])))
-        logins.add(Row("login, throttle on", _mean(rates["on"]), baseline="login, throttle off"))
-    logins.notes.append("each the mean of two runs, alternated on, off, off, on")
+        await measure_pair(
+            logins,
+            Scenario("login, throttle off", unthrottled, _logins(emails), login_check),
+            Scenario("login, throttle on", users, _logins(emails), login_check),
+            options,
+        )
     report.tables.extend([reads, logins])

@@ -46,6 +46,6 @@ def test_the_report_holds_the_facts_and_every_table() -> None:
     report.finish()
     markdown = report.render_markdown()
     assert markdown.startswith(f"### Run of {report.started:%Y-%m-%d %H:%M} UTC\n")
-    assert "16 clients in a closed loop, 5 s per scenario" in markdown
+    assert "16 clients in a closed loop, 5 s per scenario (two turns of 2.5 s" in markdown
     assert "stages: users 12 s" in markdown
     assert "| slow | 100.0 | 10.0 | 20.0 | 0.50x | >= 0.7x: MISSED |" in markdown
