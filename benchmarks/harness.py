@@ -97,6 +97,9 @@ class Measurement:
     p50_ms: float
     p95_ms: float
     answers: int
+    # The rates of the turns this is the mean of (measure_pair): how far apart they are is
+    # how noisy the machine was.
+    turns: tuple[float, ...] = ()
 
 
 async def measure(scenario: Scenario, seconds: float, concurrency: int) -> Measurement:
@@ -229,6 +232,7 @@ class Table:
         cells = [
             row.name,
             f"{row.measured.rate:.1f}",
+            " / ".join(f"{rate:.0f}" for rate in row.measured.turns),
             f"{row.measured.p50_ms:.1f}",
             f"{row.measured.p95_ms:.1f}",
             shown,
@@ -244,7 +248,7 @@ class Table:
         return cells
 
     def _header(self) -> list[str]:
-        header = ["scenario", "req/s", "p50 ms", "p95 ms", "vs baseline"]
+        header = ["scenario", "req/s", "turns", "p50 ms", "p95 ms", "vs baseline"]
         return [*header, "cost", "target"] if self.show_cost else [*header, "target"]
 
     def render_text(self) -> str:
@@ -356,6 +360,7 @@ def mean_of(measurements: list[Measurement]) -> Measurement:
         p50_ms=statistics.mean(m.p50_ms for m in measurements),
         p95_ms=statistics.mean(m.p95_ms for m in measurements),
         answers=sum(m.answers for m in measurements),
+        turns=tuple(m.rate for m in measurements),
     )
 
 
@@ -376,6 +381,6 @@ async def measure_pair(
         turns[turn.name].append(await measure(turn, half, options.concurrency))
     for name, measured in turns.items():
         rates = " and ".join(f"{m.rate:.1f}" for m in measured)
-        print(f"  {name:<44}{mean_of(measured).rate:>9.1f} req/s ({rates})", flush=True)
+        print(f"  {name:<44}{mean_of(measured).rate:>9.1f} req/s (turns: {rates})", flush=True)
     table.add(Row(baseline.name, mean_of(turns[baseline.name])))
     table.add(Row(scenario.name, mean_of(turns[scenario.name]), baseline.name, target))
