@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from shopgraph_core.auth.issuer import TokenIssuer
 from shopgraph_core.auth.verifier import Role, TokenVerifier
+from shopgraph_core.clock import Precision, utcnow
 from shopgraph_core.errors import Unauthenticated
 
 ISSUER, AUDIENCE = "shopgraph-users", "shopgraph"
@@ -116,3 +117,50 @@ async def test_another_audience_is_refused() -> None:
 
     with pytest.raises(Unauthenticated, match="Invalid token"):
         await verifier(CountingJwks(other)).verify(other.issue("u", Role.CUSTOMER)[0])
+
+
+# ---- verified tokens are remembered, which must change nothing that is accepted -----------
+
+
+def tampered(token: str) -> str:
+    """The same header and claims with another (valid base64url) signature."""
+    head, claims, signature = token.split(".")
+    flipped = "A" if signature[0] != "A" else "B"
+    return f"{head}.{claims}.{flipped}{signature[1:]}"
+
+
+async def test_a_remembered_token_does_not_vouch_for_a_forged_signature() -> None:
+    issuer = new_issuer()
+    token, _ = issuer.issue("user-1", Role.CUSTOMER)
+    checker = verifier(CountingJwks(issuer))
+    assert (await checker.verify(token)).user_id == "user-1"
+
+    with pytest.raises(Unauthenticated, match="Invalid token"):
+        await checker.verify(tampered(token))
+    assert (await checker.verify(token)).user_id == "user-1"  # still the genuine one
+
+
+async def test_a_remembered_token_is_refused_once_it_expires() -> None:
+    issuer = new_issuer(ttl=timedelta(seconds=2))
+    token, expires_at = issuer.issue("user-1", Role.CUSTOMER)
+    checker = verifier(CountingJwks(issuer))
+    assert (await checker.verify(token)).user_id == "user-1"
+    assert (await checker.verify(token)).user_id == "user-1"  # from memory
+
+    left = (expires_at - utcnow(Precision.MICROSECOND)).total_seconds()
+    await asyncio.sleep(max(0.0, left) + 0.2)
+
+    with pytest.raises(Unauthenticated, match="Token expired"):
+        await checker.verify(token)
+
+
+async def test_remembering_is_bounded_and_forgets_the_least_recent() -> None:
+    issuer = new_issuer()
+    checker = TokenVerifier(
+        issuer=ISSUER, audience=AUDIENCE, jwks_loader=CountingJwks(issuer), cache_size=2
+    )
+    tokens = [issuer.issue(f"user-{i}", Role.CUSTOMER)[0] for i in range(3)]
+    for token in tokens:
+        await checker.verify(token)
+
+    assert list(checker._verified) == tokens[1:]  # the bound is the point

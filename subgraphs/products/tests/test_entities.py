@@ -1,5 +1,7 @@
 """Federation: `_entities` resolves any number of products with one database round trip."""
 
+from bson import ObjectId
+
 from shopgraph_testing.drivers.products import ProductsShop, service_of
 from shopgraph_testing.graphql import GraphQLClient
 from shopgraph_testing.mongo_commands import count_commands
@@ -41,3 +43,19 @@ async def test_only_malformed_ids_need_no_round_trip(client: GraphQLClient) -> N
 
     assert body == {"data": {"_entities": [None, None, None]}}
     assert commands.count() == 0
+
+
+async def test_one_product_is_looked_up_by_key(client: GraphQLClient, shop: ProductsShop) -> None:
+    # An `_id` equality: FerretDB (dev and test) looks only that up by key; `$in`, even of
+    # one id, makes it decode every product (docs/performance.md).
+    product = await shop.create(name="By key", price=100)
+    assert client.app is not None
+
+    with count_commands(service_of(client).store) as commands:
+        body = await client.execute(
+            "query($id: ID!) { product(id: $id) { id name } }", {"id": product["id"]}
+        )
+
+    assert body == {"data": {"product": {"id": product["id"], "name": "By key"}}}
+    [find] = commands.commands
+    assert find.command["filter"] == {"_id": ObjectId(product["id"])}

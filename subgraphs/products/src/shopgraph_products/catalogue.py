@@ -159,7 +159,11 @@ class Catalogue:
         wanted = object_ids(ids)
         found: dict[str, ProductDoc] = {}
         if wanted:
-            query = ProductDoc.find({"_id": {"$in": wanted}})
+            # One id (a product page's detail, most batches) is an equality: MongoDB answers
+            # both alike, but the FerretDB development server looks up only `_id` equality
+            # by key and scans, decoding, every document for anything else (`$in` included).
+            match = wanted[0] if len(wanted) == 1 else {"$in": wanted}
+            query = ProductDoc.find({"_id": match})
             found = {str(product.id): product for product in await query.to_list()}
         return [found.get(i) for i in ids]
 

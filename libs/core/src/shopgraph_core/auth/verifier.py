@@ -3,10 +3,17 @@
 Tokens are signed by the users service with an asymmetric key named by `kid`. Here they are
 only verified: algorithm allowlist, issuer, audience, expiry and subject are all required.
 Public keys come from a JWKS, fetched over HTTP and refreshed when an unknown `kid` appears.
+
+A token that verified is remembered until it expires (at most `VERIFIED_CACHE_TTL_S`): a
+client sends the same token with every request, and the signature check was a tenth of a
+`me` request's CPU (docs/performance.md). Only successes are kept, a cached token is still
+refused the moment it expires, and the cache is bounded, so it changes what is accepted in
+no case: JWTs here carry no revocation, so a second verification could only say the same.
 """
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -20,6 +27,10 @@ from shopgraph_core.errors import Unauthenticated
 ALLOWED_ALGORITHMS = ("EdDSA",)
 # An unknown kid refetches the JWKS at most this often, so forged kids cannot flood the issuer.
 JWKS_REFETCH_INTERVAL_S = 30.0
+# Verified tokens remembered per process: enough for every active session of a busy pod
+# (an entry is ~300 bytes), and each is re-verified at least this often.
+VERIFIED_CACHE_SIZE = 10_000
+VERIFIED_CACHE_TTL_S = 300.0
 
 
 class Role(StrEnum):
@@ -61,6 +72,7 @@ class TokenVerifier:
         audience: str,
         jwks_loader: JwksLoader,
         refetch_interval_s: float = JWKS_REFETCH_INTERVAL_S,
+        cache_size: int = VERIFIED_CACHE_SIZE,
     ) -> None:
         self._issuer = issuer
         self._audience = audience
@@ -69,6 +81,9 @@ class TokenVerifier:
         self._fetched_at = float("-inf")
         self._lock = asyncio.Lock()
         self._refetch_interval_s = refetch_interval_s
+        # token -> (caller, monotonic deadline), least recently used first.
+        self._verified: OrderedDict[str, tuple[Caller, float]] = OrderedDict()
+        self._cache_size = cache_size
 
     async def _key_for(self, kid: str) -> jwt.PyJWK:
         if kid in self._keys:
@@ -91,6 +106,22 @@ class TokenVerifier:
         return self._keys[kid]
 
     async def verify(self, token: str) -> Caller:
+        if (remembered := self._verified.get(token)) is not None:
+            caller, deadline = remembered
+            if time.monotonic() < deadline:
+                self._verified.move_to_end(token)
+                return caller
+            del self._verified[token]
+        caller, expires_at = await self._verify_signed(token)
+        ttl = min(VERIFIED_CACHE_TTL_S, expires_at - time.time())
+        if ttl > 0:
+            self._verified[token] = (caller, time.monotonic() + ttl)
+            if len(self._verified) > self._cache_size:
+                self._verified.popitem(last=False)
+        return caller
+
+    async def _verify_signed(self, token: str) -> tuple[Caller, float]:
+        """The caller a token names and when it expires (epoch seconds), checked in full."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
@@ -112,8 +143,9 @@ class TokenVerifier:
         except jwt.InvalidTokenError as exc:
             raise Unauthenticated("Invalid token") from exc
         try:
-            return Caller(user_id=str(claims["sub"]), role=Role(claims.get("role", "CUSTOMER")))
-        except ValueError as exc:
+            caller = Caller(user_id=str(claims["sub"]), role=Role(claims.get("role", "CUSTOMER")))
+            return caller, float(claims["exp"])
+        except (ValueError, TypeError) as exc:
             raise Unauthenticated("Invalid token") from exc
 
 

@@ -6,11 +6,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from strawberry.fastapi import GraphQLRouter
 
 from shopgraph_core.auth.verifier import Caller, TokenVerifier, bearer_token, http_jwks_loader
 from shopgraph_core.errors import AppError
 from shopgraph_core.graphql.context import RequestContext
+from shopgraph_core.graphql.http import GraphQLEndpoint
 from shopgraph_core.graphql.schema import SubgraphSchema
 from shopgraph_core.observability.logs import configure_logging
 from shopgraph_core.observability.metrics import metrics_endpoint
@@ -79,7 +79,7 @@ def create_service_app(
         redoc_url=None,
         openapi_url=None if settings.is_production else "/openapi.json",
     )
-    graphql_router: GraphQLRouter[Any, None] = GraphQLRouter(
+    graphql_router = GraphQLEndpoint(
         schema,
         context_getter=context_getter,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,

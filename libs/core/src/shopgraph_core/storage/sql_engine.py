@@ -26,6 +26,7 @@ _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
 }
 MYSQL_CONNECT_TIMEOUT_S = 10
+SQLITE_POOL_SIZE = 32
 
 
 def async_url(url: str) -> str:
@@ -57,9 +58,15 @@ def create_engine(url: str) -> AsyncEngine:
     url = async_url(url)
     if is_sqlite(url):
         database = make_url(url).database
+        pooling: dict[str, Any] = {}
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa_create_async_engine(url)
+            # Enough pooled connections for a busy process's concurrent requests: one past
+            # the pool's size is closed when given back, and each new aiosqlite connection
+            # starts a thread and runs the pragmas again (docs/performance.md). (A database
+            # in memory is one static connection.)
+            pooling = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 10}
+        engine = sa_create_async_engine(url, **pooling)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     else:
         engine = sa_create_async_engine(
