@@ -15,11 +15,13 @@ import multiprocessing
 import os
 import platform
 import statistics
+import subprocess
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -296,6 +298,18 @@ class Report:
     stages: dict[str, float] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
 
+    def code(self) -> str:
+        """The commit measured, `-dirty` when the tree has changes: a result means little
+        without the code it is of."""
+        described = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return described.stdout.strip() or "unknown (no git)"
+
     def finish(self) -> None:
         self.load_after = os.getloadavg()
 
@@ -304,6 +318,7 @@ class Report:
         after = " ".join(f"{x:.2f}" for x in self.load_after) if self.load_after else "-"
         stages = ", ".join(f"{name} {s:.0f} s" for name, s in self.stages.items())
         return [
+            f"code: {self.code()}",
             f"machine: {os.cpu_count()} cores, {platform.machine()}, {platform.system()} "
             f"{platform.release()}",
             f"load average (1, 5, 15 min): {load} before, {after} after",
