@@ -8,6 +8,7 @@ and request bodies, headers and tokens are never recorded.
 """
 
 import contextlib
+import functools
 from collections.abc import Iterator
 
 import httpx
@@ -41,7 +42,10 @@ def configure_tracing(service_name: str, otlp_endpoint: str | None) -> None:
     _configured = True
 
 
+@functools.cache
 def tracer() -> trace.Tracer:
+    # Once per process: each get_tracer call builds a new Tracer, and every request asks.
+    # One got before configure_tracing is a proxy that follows the provider set later.
     return trace.get_tracer("shopgraph")
 
 
