@@ -15,6 +15,7 @@ cost is 1 - gateway/direct.
 
 import dataclasses
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,15 +83,21 @@ def _component(topology: Topology, name: str) -> Component:
 
 @contextmanager
 def _stack(options: Options) -> Iterator[tuple[Topology, Supervisor]]:
-    """The subgraphs, their FerretDB and the Node gateway, with the demo data."""
+    """The subgraphs, their FerretDB and the Node gateway, with the demo data. Its folder
+    (databases, logs) is removed after a run that went well, and kept for a look otherwise."""
     data_dir = Path(tempfile.mkdtemp(prefix="shopgraph-bench-stack-"))
     topology = Topology.load(data_dir, options.port_offset, "node", traces="off")
     with supervised(topology.data_dir / "logs", echo=False) as supervisor:
-        for component in topology.components():
-            if component.name in (*STACK_PARTS, "gateway"):
-                supervisor.start(_quiet(component))
-        seed_demo_data(topology, supervisor)
-        yield topology, supervisor
+        try:
+            for component in topology.components():
+                if component.name in (*STACK_PARTS, "gateway"):
+                    supervisor.start(_quiet(component))
+            seed_demo_data(topology, supervisor)
+            yield topology, supervisor
+        except BaseException:
+            print(f"  the stack's logs are in {topology.data_dir / 'logs'}", flush=True)
+            raise
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _login(url: str, email: str, password: str) -> tuple[str, str]:

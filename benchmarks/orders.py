@@ -168,7 +168,6 @@ async def _seed(settings: OrdersSettings, user_id: str) -> list[str]:
 
 async def run(options: Options, report: Report) -> None:
     table = Table(f"orders subgraph vs bare FastAPI, {options.sql_name}")
-    data_dir = tempfile.mkdtemp(prefix="shopgraph-bench-orders-")
     database_url = (
         new_mysql_database(options.mysql_base_url, "bench_orders")
         if options.mysql_base_url
@@ -177,7 +176,10 @@ async def run(options: Options, report: Report) -> None:
     tokens = TestTokens()
     user_id = str(uuid.uuid4())
     auth = {"Authorization": f"Bearer {tokens.issue(user_id, Role.CUSTOMER)}"}
-    with jwks_server(tokens) as jwks_url:
+    with (
+        tempfile.TemporaryDirectory(prefix="shopgraph-bench-orders-") as data_dir,
+        jwks_server(tokens) as jwks_url,
+    ):
         ids = await _seed(_settings(data_dir, database_url, jwks_url), user_id)
         with (
             spawned_server("orders", _serve, "orders", data_dir, database_url, jwks_url) as orders,

@@ -145,7 +145,6 @@ def _logins(emails: list[str]) -> Send:
 
 
 async def run(options: Options, report: Report) -> None:
-    data_dir = tempfile.mkdtemp(prefix="shopgraph-bench-users-")
     database_url = (
         new_mysql_database(options.mysql_base_url, "bench_users")
         if options.mysql_base_url
@@ -154,6 +153,7 @@ async def run(options: Options, report: Report) -> None:
     reads = Table(f"users subgraph vs bare FastAPI, {options.sql_name}")
     logins = Table(f"users login, throttle on vs off, {options.sql_name}")
     with (
+        tempfile.TemporaryDirectory(prefix="shopgraph-bench-users-") as data_dir,
         spawned_server("users", _serve, "users", data_dir, database_url) as users,
         spawned_server("bare users", _serve, "bare", data_dir, database_url) as bare,
         spawned_server(
