@@ -48,7 +48,7 @@ ci-local:  ## run the pipeline's jobs that need no registry or cluster, with git
 schema: setup-checks  ## export every subgraph's SDL and compose schema.graphql
 	scripts/schema.sh
 
-bench:  ## benchmarks, printed as ratios against a baseline measured in the same run
+bench:  ## each subgraph vs bare FastAPI, gateways vs direct, as ratios (BENCH_ARGS=, docs/performance.md)
 	scripts/setup.sh --test && uv run --frozen python -m benchmarks $(BENCH_ARGS)
 
 router:  ## build the real Apollo Router from crates.io (38 min cold on 2 cores: docs/router.md)

@@ -1,3 +1,5 @@
-from benchmarks.users_bench import main
+"""Benchmarks: throughput printed as ratios against a baseline measured in the same run."""
+
+from benchmarks.cli import main
 
 main()
