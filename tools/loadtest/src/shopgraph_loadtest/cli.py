@@ -67,8 +67,9 @@ SEARCH_TERMS = REPO / "jmeter" / "data" / "search-terms.csv"
 # Customers each plan needs by default: the smoke signs its own one up.
 DEFAULT_CUSTOMERS = {"smoke": 0}
 MIXED_CUSTOMERS = 200
-# `make profile` runs its own stack on these ports plus an offset, beside any `make run`.
-PROFILE_PORT_OFFSET = 20000
+# `make profile` runs its own stack on every port plus this, beside `make run`, the benchmarks
+# (+20000) and scripts/knee-at.sh (+21000).
+PROFILE_PORT_OFFSET = 22000
 PROFILE_DATA = REPO / ".local" / "profile-stack"
 # Seconds left out of the summary at the start of a timed run (JMeter's own start-up).
 DEFAULT_WARMUP_S = 10
