@@ -36,16 +36,19 @@ if [[ ! -d $tree ]]; then
   mkdir -p .local/knee-at
   git worktree add --detach "$tree" "$sha" >/dev/null
 fi
-# What the revision's stack needs besides git's files: its Python packages, and (hard links
-# to this checkout's) the gateway's npm packages and the built FerretDB.
+# What the revision's stack needs besides git's files: its Python packages and (hard links to
+# this checkout's) the gateway's npm packages.
 (cd "$tree" && uv sync --frozen --quiet)
 [[ -d $tree/supergraph/node_modules || ! -d supergraph/node_modules ]] ||
   cp -al supergraph/node_modules "$tree/supergraph/"
-if [[ ! -d $tree/.local/bin && -d .local/bin ]]; then
-  mkdir -p "$tree/.local"
-  cp -al .local/bin "$tree/.local/"
-fi
+# The revision's own FerretDB, built from its tools/ferretdb (seconds with Go's build cache):
+# this checkout's binary may carry changes of its own (its garbage-collector setting did).
+(cd "$tree" && scripts/ferretdb.sh build >/dev/null)
 
+# A new data folder for every run: orders and reservations left by an earlier run make the
+# development FerretDB's writes slower (docs/performance.md), so a second run of the same
+# revision would measure less.
+rm -rf "$tree/.data"
 mkdir -p "$tree/.data"
 log=$tree/.data/stack.log
 echo "knee-at: starting $short's stack (gateway $gateway, ports +$offset); log: $log" >&2
