@@ -46,7 +46,9 @@ if ! mvn -B -q -f "$POM" package -Djmeter.home="$JMETER_HOME" -Djmeter.build="$P
 fi
 # The launcher adds lib/junit to the class path and warns when it is absent.
 mkdir -p "$JMETER_HOME/lib/junit"
-java -jar "$JMETER_HOME/bin/ApacheJMeter.jar" --version 2>/dev/null | grep -q "$JMETER_VERSION" \
-  || { say "the assembled JMeter does not start: see $JMETER_HOME"; exit 1; }
+# -j /dev/null: otherwise JMeter writes a jmeter.log into the current folder.
+version=$(java -jar "$JMETER_HOME/bin/ApacheJMeter.jar" -j /dev/null --version 2>/dev/null || true)
+[[ $version == *"$JMETER_VERSION"* ]] ||
+  { say "the assembled JMeter does not start: see $JMETER_HOME"; exit 1; }
 echo "$want" >"$STAMP"
 say "installed $JMETER_HOME (${SECONDS}s)"
