@@ -35,7 +35,9 @@ fi
 
 say "assembling JMeter $JMETER_VERSION from Maven Central into $JMETER_HOME (first time: 1-2 min)"
 rm -rf "$JMETER_HOME"
-# Maven's own build folder stays out of the source tree, beside the home it builds.
+# Maven's own build folder stays out of the source tree, beside the home it builds. It goes
+# too: its unpack markers would make Maven skip unpacking bin/*.properties into the new home.
+rm -rf "$PWD/.local/jmeter-build"
 log="$PWD/.local/jmeter-build.log"
 mkdir -p .local
 if ! mvn -B -q -f "$POM" package -Djmeter.home="$JMETER_HOME" -Djmeter.build="$PWD/.local/jmeter-build" \
@@ -48,7 +50,8 @@ fi
 mkdir -p "$JMETER_HOME/lib/junit"
 # -j /dev/null: otherwise JMeter writes a jmeter.log into the current folder.
 version=$(java -jar "$JMETER_HOME/bin/ApacheJMeter.jar" -j /dev/null --version 2>/dev/null || true)
-[[ $version == *"$JMETER_VERSION"* ]] ||
+# --version runs without the properties, a plan does not: check both.
+[[ $version == *"$JMETER_VERSION"* && -f $JMETER_HOME/bin/jmeter.properties ]] ||
   { say "the assembled JMeter does not start: see $JMETER_HOME"; exit 1; }
 echo "$want" >"$STAMP"
 say "installed $JMETER_HOME (${SECONDS}s)"
