@@ -50,3 +50,25 @@ async def test_entities_show_a_user_only_to_themself_or_an_admin(
         assert body["data"]["_entities"] == [None]
     for body in (themself, admin):
         assert body["data"]["_entities"] == [{"id": alice["user"]["id"], "name": "Test User"}]
+
+
+async def test_one_id_repeated_or_unknown_is_one_query_by_key(
+    client: GraphQLClient, accounts: Accounts
+) -> None:
+    # A batch of one distinct id is read by primary key (accounts.by_ids); every position of
+    # the batch still gets its answer.
+    alice = await accounts.sign_up()
+    admin = await accounts.admin_token()
+    assert client.app is not None
+    engine = client.app.state.service.store.engine
+
+    for user_id, expected in [(alice["user"]["id"], alice["user"]["id"]), ("missing", None)]:
+        representations = [{"__typename": "User", "id": user_id}] * 3
+        with count_queries(engine) as queries:
+            body = await client.execute(ENTITIES, {"representations": representations}, token=admin)
+
+        assert "errors" not in body, body
+        found = [e and e["id"] for e in body["data"]["_entities"]]
+        assert found == [expected] * 3
+        assert queries.count == 1, queries.statements
+        assert " IN " not in queries.statements[0].upper(), queries.statements
