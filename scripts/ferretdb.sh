@@ -22,8 +22,35 @@ die() { say "error: $*"; exit 1; }
 source "$REPO_ROOT/scripts/go-build-once.sh"
 usage() { sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
+# Our patches to FerretDB (tools/ferretdb/patches, each saying why) are applied to a copy of
+# its module in .local/ferretdb-build, which a go.work there puts in place of the download:
+# the module cache stays as downloaded, and a patch that no longer applies stops the build.
+patched_workspace() {
+  local build="$REPO_ROOT/.local/ferretdb-build" module patch version work
+  version=$(cd "$SRC" && go list -m -f '{{.Version}}' github.com/FerretDB/FerretDB)
+  module=$(cd "$SRC" && go mod download github.com/FerretDB/FerretDB &&
+    go list -m -f '{{.Dir}}' github.com/FerretDB/FerretDB) || die "cannot download FerretDB's module"
+  work=$(mktemp -d)
+  cp -r "$module" "$work/FerretDB" && chmod -R u+w "$work/FerretDB"
+  for patch in "$SRC"/patches/*.patch; do
+    [[ -f "$patch" ]] || continue
+    # Outside any repository git apply works as patch does (and git is always here).
+    GIT_CEILING_DIRECTORIES="$work" git -C "$work/FerretDB" apply -p1 "$patch" ||
+      { rm -rf "$work"; die "$(basename "$patch") no longer applies to FerretDB $version"; }
+  done
+  printf 'go 1.24\n\nuse %s\n\nreplace github.com/FerretDB/FerretDB %s => ./FerretDB\n' \
+    "$SRC" "$version" >"$work/go.work"
+  rm -rf "$build" && mv "$work" "$build"
+  echo "$build/go.work"
+}
+
 build() {
-  build_once "$SRC" "$BIN" . "the first build takes a few minutes"
+  if build_is_current "$SRC" "$BIN"; then
+    say "up to date: $BIN"
+    return
+  fi
+  command -v go >/dev/null || die "go toolchain not found (needed to build $BIN)"
+  GOWORK=$(patched_workspace) build_once "$SRC" "$BIN" . "the first build takes a few minutes"
 }
 
 # Sends OP_MSG {ping: 1, $db: "admin"} over bash's /dev/tcp and succeeds if the

@@ -2,10 +2,17 @@
 # Sourced by scripts/ferretdb.sh and scripts/jaeger.sh: builds a Go program of ours into
 # .local/bin once, and again only when its module changed. The caller defines say and die.
 
+# build_is_current SRC_DIR BIN: BIN is built and none of SRC_DIR's sources is newer. Patches
+# (*.patch) count as sources: a changed patch rebuilds too.
+build_is_current() {
+  [[ -x "$2" ]] &&
+    [[ -z "$(find "$1" -type f \( -name '*.go' -o -name go.mod -o -name go.sum -o -name '*.patch' \) -newer "$2" -print -quit)" ]]
+}
+
 # build_once SRC_DIR BIN PACKAGE WHAT_TO_EXPECT
 build_once() {
   local src=$1 bin=$2 package=$3 expect=$4 started=$SECONDS
-  if [[ -x "$bin" ]] && [[ -z "$(find "$src" -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -newer "$bin" -print -quit)" ]]; then
+  if build_is_current "$src" "$bin"; then
     say "up to date: $bin"
     return
   fi
