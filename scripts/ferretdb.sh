@@ -40,17 +40,19 @@ patched_workspace() {
   done
   printf 'go 1.24\n\nuse %s\n\nreplace github.com/FerretDB/FerretDB %s => ./FerretDB\n' \
     "$SRC" "$version" >"$work/go.work"
-  rm -rf "$build" && mv "$work" "$build"
+  rm -rf "$build" && mkdir -p "$(dirname "$build")" && mv "$work" "$build"
   echo "$build/go.work"
 }
 
 build() {
+  local workspace
   if build_is_current "$SRC" "$BIN"; then
     say "up to date: $BIN"
     return
   fi
   command -v go >/dev/null || die "go toolchain not found (needed to build $BIN)"
-  GOWORK=$(patched_workspace) build_once "$SRC" "$BIN" . "the first build takes a few minutes"
+  workspace=$(patched_workspace) || exit 1
+  GOWORK=$workspace build_once "$SRC" "$BIN" . "the first build takes a few minutes"
 }
 
 # Sends OP_MSG {ping: 1, $db: "admin"} over bash's /dev/tcp and succeeds if the
