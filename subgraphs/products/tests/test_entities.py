@@ -46,8 +46,7 @@ async def test_only_malformed_ids_need_no_round_trip(client: GraphQLClient) -> N
 
 
 async def test_one_product_is_looked_up_by_key(client: GraphQLClient, shop: ProductsShop) -> None:
-    # An `_id` equality: FerretDB (dev and test) looks only that up by key; `$in`, even of
-    # one id, makes it decode every product (docs/performance.md).
+    # An `_id` equality, the plainest lookup by key (how FerretDB serves it: tools/ferretdb).
     product = await shop.create(name="By key", price=100)
     assert client.app is not None
 

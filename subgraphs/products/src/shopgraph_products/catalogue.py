@@ -159,9 +159,9 @@ class Catalogue:
         wanted = object_ids(ids)
         found: dict[str, ProductDoc] = {}
         if wanted:
-            # One id (a product page's detail, most batches) is an equality: MongoDB answers
-            # both alike, but the FerretDB development server looks up only `_id` equality
-            # by key and scans, decoding, every document for anything else (`$in` included).
+            # One id (a product page's detail, most batches) is an equality, several an `$in`:
+            # MongoDB and our FerretDB (tools/ferretdb/patches) look both up by the `_id` index;
+            # FerretDB as released did so for neither (docs/performance.md).
             match = wanted[0] if len(wanted) == 1 else {"$in": wanted}
             query = ProductDoc.find({"_id": match})
             found = {str(product.id): product for product in await query.to_list()}
