@@ -90,6 +90,11 @@ def run_plan(
         "java",
         "-Xms256m",
         "-Xmx512m",
+        # JMeter shares the two cores with the stack it loads, so its own CPU is taken from
+        # what it measures. Only the quick (C1) JIT: a 20 s run of the mixed plan cost JMeter
+        # 8 instead of 14-16 ms of CPU per sample, the optimising compiler's threads being
+        # most of the difference (docs/performance.md).
+        "-XX:TieredStopAtLevel=1",
         "-Djava.awt.headless=true",
         "-jar",
         str(JMETER_HOME / "bin" / "ApacheJMeter.jar"),
