@@ -3,10 +3,12 @@
 # .local/bin once, and again only when its module changed. The caller defines say and die.
 
 # build_is_current SRC_DIR BIN: BIN is built and none of SRC_DIR's sources is newer. Patches
-# (*.patch) count as sources: a changed patch rebuilds too.
+# count as sources: a changed patch rebuilds, and so does one added or removed (the patches
+# folder's own time changes then).
 build_is_current() {
   [[ -x "$2" ]] &&
-    [[ -z "$(find "$1" -type f \( -name '*.go' -o -name go.mod -o -name go.sum -o -name '*.patch' \) -newer "$2" -print -quit)" ]]
+    [[ -z "$(find "$1" \( -type f \( -name '*.go' -o -name go.mod -o -name go.sum -o -name '*.patch' \) \
+      -o -type d -name patches \) -newer "$2" -print -quit)" ]]
 }
 
 # build_once SRC_DIR BIN PACKAGE WHAT_TO_EXPECT
