@@ -1,6 +1,7 @@
 """GraphQL hardening and error shaping shared by every subgraph.
 
-- parse and validation results are cached; depth, alias and token limits refuse abusive
+- parse and validation results are cached; plain leaf fields are completed by a lighter path
+  (`graphql.execution`); depth, alias and token limits refuse abusive
   documents before they run;
 - introspection can be switched off (off in production);
 - a request holding text that is not Unicode (a lone UTF-16 surrogate, from JSON's
@@ -26,9 +27,11 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from shopgraph_core.errors import AppError, BadUserInput, ErrorCode
+from shopgraph_core.graphql.execution import executor_for
 from shopgraph_core.graphql.strawberry_internals import (
     alias_limit_rule,
     depth_limit_rule,
+    graphql_core_schema,
     operation_type_name,
 )
 from shopgraph_core.observability.telemetry import OperationRecord
@@ -155,6 +158,9 @@ class SubgraphSchema(strawberry.federation.Schema):
     def __init__(self, *args: Any, debug_errors: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._debug_errors = debug_errors
+        # Plain leaf fields answered without graphql-core's per-field machinery
+        # (graphql/execution.py); read by Strawberry at every execution.
+        self.execution_context_class = executor_for(graphql_core_schema(self))
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

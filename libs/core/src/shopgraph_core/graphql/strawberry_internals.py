@@ -11,17 +11,35 @@ and adjust this module only.
   not parse;
 - the federation `@key` directive object, for a key with `resolvable: false` (a reference
   to another subgraph's entity), which `strawberry.federation.type` cannot say by itself;
+- `StrawberryGraphQLCoreExecutionContext`, the graphql-core executor Strawberry runs, and the
+  name and `_is_default` mark of its resolver for a plain attribute, on which
+  `graphql.execution` builds (test_plain_leaf_execution fails if either changes);
+  `Schema._schema`, the graphql-core schema it executes;
 - `Schema.process_errors`, which `SubgraphSchema` overrides to shape errors in place: it
   relies on Strawberry passing the very list it then sends (checked by test_output_errors).
 """
 
+from collections.abc import Callable
 from typing import Any
 
+import strawberry
+from graphql import GraphQLSchema
 from strawberry.extensions.max_aliases import create_validator as _alias_validator
 from strawberry.extensions.query_depth_limiter import create_validator as _depth_validator
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext as StrawberryExecutor
 from strawberry.types import ExecutionContext
+
+__all__ = [
+    "StrawberryExecutor",
+    "alias_limit_rule",
+    "depth_limit_rule",
+    "graphql_core_schema",
+    "is_plain_attribute",
+    "operation_type_name",
+    "unresolvable_key",
+]
 
 
 def depth_limit_rule(max_depth: int) -> Any:
@@ -45,3 +63,18 @@ def operation_type_name(execution_context: ExecutionContext) -> str:
 def unresolvable_key(fields: str) -> Key:
     """`@key(fields: ..., resolvable: false)`: this subgraph only refers to the entity."""
     return Key(fields=FieldSet(fields), resolvable=False)
+
+
+def is_plain_attribute(resolve: Callable[..., Any]) -> bool:
+    """Whether graphql-core's resolver for a field is Strawberry's for a plain attribute: no
+    resolver, no field extensions (so no permission classes), no exception handlers. Only then
+    does Strawberry use `_get_basic_result`, which builds no `Info` and ignores the one given
+    (`_is_default` alone also marks a resolver-less field that has extensions)."""
+    return getattr(resolve, "_is_default", False) is True and (
+        getattr(resolve, "__name__", None) == "_get_basic_result"
+    )
+
+
+def graphql_core_schema(schema: strawberry.Schema) -> GraphQLSchema:
+    """The graphql-core `GraphQLSchema` a Strawberry schema executes."""
+    return schema._schema  # Strawberry has no public name for it

@@ -1,0 +1,232 @@
+"""The plain-leaf executor (shopgraph_core.graphql.execution) answers exactly what Strawberry's
+own executor answers: the same data in the same order, the same errors at the same paths, the
+same permission checks and the same resolve hooks. Each case runs on one schema twice, with and
+without it."""
+
+import asyncio
+import enum
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import strawberry
+from graphql import GraphQLResolveInfo
+from strawberry.extensions import FieldExtension, SchemaExtension
+from strawberry.permission import BasePermission
+from strawberry.types import ExecutionResult
+
+from shopgraph_core.graphql.execution import PlainLeafExecutor, executor_for, plain_leaves_of
+from shopgraph_core.graphql.schema import build_schema
+from shopgraph_core.graphql.strawberry_internals import graphql_core_schema
+from shopgraph_core.settings import ServiceSettings
+
+
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Denied(BasePermission):
+    message = "denied"
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return False
+
+
+class Louder(FieldExtension):
+    """A field extension on a resolver-less field: it must run, with a real `info`."""
+
+    def resolve(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        return f"{next_(source, info, **kwargs)}! ({info.field_name})"
+
+
+@strawberry.type
+class Price:
+    amount: int
+    currency: str
+
+
+@strawberry.type
+class Item:
+    id: strawberry.ID
+    name: str
+    colour: Colour
+    made_at: datetime
+    note: str | None
+    price: Price
+    count: int  # a value beyond 32 bits is an Int error
+    label: str  # non-null; a None here is a null error
+    secret: str = strawberry.field(permission_classes=[Denied])
+    loud: str = strawberry.field(extensions=[Louder()])
+
+    @strawberry.field
+    def shouted(self) -> str:
+        return self.name.upper()
+
+    @strawberry.field
+    async def later(self) -> str:
+        await asyncio.sleep(0)
+        return f"later {self.name}"
+
+    @strawberry.field
+    def repeated(self, times: int) -> str:
+        return self.name * times
+
+
+def _item(n: int, **overrides: Any) -> Item:
+    values: dict[str, Any] = {
+        "id": strawberry.ID(f"i{n}"),
+        "name": f"item{n}",
+        "colour": Colour.RED if n % 2 else Colour.BLUE,
+        "made_at": datetime(2026, 12, 2, 12, n, tzinfo=UTC),
+        "note": None if n % 2 else f"note {n}",
+        "price": Price(amount=100 * n, currency="USD"),
+        "count": n,
+        "label": f"label {n}",
+        "secret": "s",
+        "loud": f"loud {n}",
+    }
+    return Item(**(values | overrides))
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self) -> list[Item]:
+        return [_item(n) for n in range(1, 6)]
+
+    @strawberry.field
+    def huge(self) -> list[Item]:
+        return [_item(1), _item(2, count=2**40)]
+
+    @strawberry.field
+    def missing(self) -> list[Item | None]:
+        return [_item(1), _item(2, label=None)]
+
+
+class CountResolves(SchemaExtension):
+    """A schema extension hooking `resolve`: graphql-core middleware, which sees every field."""
+
+    seen: list[str] = []
+
+    def resolve(
+        self, _next: Any, root: Any, info: GraphQLResolveInfo[Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        CountResolves.seen.append(info.field_name)
+        return _next(root, info, *args, **kwargs)
+
+
+def _schemas(**kwargs: Any) -> Iterator[strawberry.Schema]:
+    """The same schema with Strawberry's executor, then with the plain-leaf one."""
+    yield strawberry.Schema(query=Query, **kwargs)
+    fast = strawberry.Schema(query=Query, **kwargs)
+    fast.execution_context_class = executor_for(graphql_core_schema(fast))
+    yield fast
+
+
+def errors_of(result: ExecutionResult) -> list[Any]:
+    return list(result.errors or [])
+
+
+def _shape(result: ExecutionResult) -> tuple[Any, list[dict[str, Any]]]:
+    errors = sorted(
+        (
+            {"message": e.message, "path": e.path, "locations": e.locations}
+            for e in result.errors or []
+        ),
+        key=repr,
+    )
+    return result.data, errors
+
+
+def _run_both(query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    standard, fast = (
+        asyncio.run(schema.execute(query, variable_values=variables))
+        for schema in _schemas(**kwargs)
+    )
+    assert _shape(fast) == _shape(standard)
+    # JSON key order is the selection's order: compare it too, not only the dicts' contents.
+    assert repr(fast.data) == repr(standard.data)
+    return fast
+
+
+def test_plain_leaves_are_the_attribute_fields_only() -> None:
+    leaves = plain_leaves_of(graphql_core_schema(next(_schemas())))
+    # Empty if Strawberry renames its plain-attribute resolver; "secret" and "loud" in it if
+    # the check took a resolver-less field with extensions for a plain one.
+    assert set(leaves["Item"]) == {"id", "name", "colour", "madeAt", "note", "count", "label"}
+    assert set(leaves["Price"]) == {"amount", "currency"}
+    assert "Query" not in leaves  # resolvers all
+
+
+def test_every_subgraph_schema_executes_with_it() -> None:
+    schema = build_schema(settings=ServiceSettings(), query=Query)
+    assert issubclass(schema.execution_context_class, PlainLeafExecutor)
+    result = asyncio.run(schema.execute("{ items { name price { amount } } }"))
+    assert result.errors is None
+    assert result.data is not None
+    assert result.data["items"][0] == {"name": "item1", "price": {"amount": 100}}
+
+
+def test_same_answer_in_the_same_order() -> None:
+    result = _run_both(
+        """query Q($skip: Boolean!) {
+          items {
+            __typename later name id shouted colour madeAt note
+            price { currency amount __typename }
+            alias: name
+            again: price { amount }
+            ...Parts
+            ... on Item { count @skip(if: $skip) label @include(if: $skip) }
+            repeated(times: 2)
+          }
+        }
+        fragment Parts on Item { note id made: madeAt }""",
+        {"skip": True},
+    )
+    first = result.data["items"][0]
+    assert list(first)[:4] == ["__typename", "later", "name", "id"]
+    assert first["colour"] == "RED"
+    assert first["madeAt"] == "2026-12-02T12:01:00+00:00"
+    assert "count" not in first
+    assert first["label"] == "label 1"
+
+
+def test_a_value_the_scalar_refuses_is_the_same_error() -> None:
+    result = _run_both("{ huge { name count } }")
+    assert result.data is None  # non-null list of non-null items: the null bubbles up
+    assert result.errors[0].path == ["huge", 1, "count"]
+
+
+def test_a_null_in_a_non_null_leaf_is_the_same_error() -> None:
+    result = _run_both("{ missing { name label } }")
+    assert result.data == {"missing": [{"name": "item1", "label": "label 1"}, None]}
+    assert result.errors[0].path == ["missing", 1, "label"]
+
+
+def test_field_extensions_still_run() -> None:
+    result = _run_both("{ items { loud } }")
+    assert result.data["items"][0] == {"loud": "loud 1! (loud)"}
+
+
+def test_permission_classes_still_refuse() -> None:
+    result = _run_both("{ items { name secret } }")
+    assert result.data is None
+    assert {e.message for e in result.errors} == {"denied"}
+
+
+def test_a_resolve_hook_still_sees_every_field() -> None:
+    counts = []
+    for schema in _schemas(extensions=[CountResolves]):
+        CountResolves.seen = []
+        result = asyncio.run(schema.execute("{ items { name price { amount } } }"))
+        assert result.errors is None
+        counts.append(sorted(CountResolves.seen))
+    assert counts[0] == counts[1]
+    assert counts[1].count("name") == 5
+
+
+@pytest.mark.parametrize("query", ["{ items { name } }", "{ items { price { amount currency } } }"])
+def test_objects_of_only_plain_leaves(query: str) -> None:
+    _run_both(query)
