@@ -5,13 +5,14 @@ without it."""
 
 import asyncio
 import enum
+import inspect
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import strawberry
-from graphql import GraphQLResolveInfo
+from graphql import GraphQLResolveInfo, execute, parse
 from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.types import ExecutionResult
@@ -230,3 +231,20 @@ def test_a_resolve_hook_still_sees_every_field() -> None:
 @pytest.mark.parametrize("query", ["{ items { name } }", "{ items { price { amount currency } } }"])
 def test_objects_of_only_plain_leaves(query: str) -> None:
     _run_both(query)
+
+
+def test_a_field_unknown_to_the_schema_is_left_out_as_graphql_core_does() -> None:
+    # Validation refuses such a document first; run unvalidated, graphql-core leaves the
+    # field out of the answer, and a placeholder must not stay behind.
+    document = parse("{ items { name nope id later } }")
+    answers = []
+    for schema in _schemas():
+        executor = schema.execution_context_class
+        result = execute(graphql_core_schema(schema), document, executor_class=executor)
+        answers.append(asyncio.run(_settled(result)))
+    assert answers[0] == answers[1]
+    assert list(answers[1].data["items"][0]) == ["name", "id", "later"]
+
+
+async def _settled(result: Any) -> Any:
+    return await result if inspect.isawaitable(result) else result

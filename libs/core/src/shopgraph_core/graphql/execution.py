@@ -109,9 +109,8 @@ class PlainLeafExecutor(StrawberryExecutor):
             parent_type, source_value, path, others, position_context
         )
         if self.is_awaitable(completed):
-            return _merged_later(results, completed)
-        results.update(completed)  # type: ignore[arg-type] # not awaitable, said above
-        return results
+            return _merged_later(results, completed, others)
+        return _merged(results, completed, others)  # type: ignore[arg-type] # not awaitable
 
 
 def _plain_value(leaf: PlainLeaf, source: Any) -> Any:
@@ -126,11 +125,21 @@ def _plain_value(leaf: PlainLeaf, source: Any) -> Any:
     return _NOT_PLAIN if coerced is None or coerced is Undefined else coerced
 
 
-async def _merged_later(
-    results: dict[str, Any], completed: Awaitable[dict[str, Any]]
+def _merged(
+    results: dict[str, Any], completed: dict[str, Any], others: GroupedFieldSet
 ) -> dict[str, Any]:
-    results.update(await completed)
+    results.update(completed)
+    if len(completed) != len(others):
+        # graphql-core leaves out a field it does not know (Undefined); so do we.
+        for response_name in others.keys() - completed.keys():
+            del results[response_name]
     return results
+
+
+async def _merged_later(
+    results: dict[str, Any], completed: Awaitable[dict[str, Any]], others: GroupedFieldSet
+) -> dict[str, Any]:
+    return _merged(results, await completed, others)
 
 
 def executor_for(schema: GraphQLSchema) -> type[PlainLeafExecutor]:
