@@ -8,7 +8,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from benchmarks import gateways, orders, products, users
+from benchmarks import execution, gateways, orders, products, users
 from benchmarks.harness import Options, Report, stage
 from shopgraph_testing.servers import mariadb_server
 
@@ -17,6 +17,7 @@ BENCHMARKS: dict[str, Callable[[Options, Report], Coroutine[Any, Any, None]]] = 
     "products": products.run,
     "orders": orders.run,
     "gateways": gateways.run,
+    "execution": execution.run,
 }
 
 

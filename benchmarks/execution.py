@@ -1,0 +1,168 @@
+"""GraphQL execution alone, in memory: Strawberry's own executor against the plain-leaf
+executor every subgraph runs (`shopgraph_core.graphql.execution`), on one schema and one
+answer.
+
+The schema has the shape of orders' `myOrders(first: 20)` with three items per order, the
+read furthest from its bare baseline (docs/performance.md, "Why the ratios stay under 0.7x"):
+a connection of 20 orders, each with its status, total, creation time, items (an async
+resolver, as orders' is) and each item's price and product, over 500 fields. It is built as
+the subgraphs build theirs (`build_schema`: the shared Money and connection types, the
+hardening extensions, the parse and validation caches), and the data is already in memory:
+no HTTP, no database, no DataLoader, so the two rows differ only in how the executor
+completes fields.
+
+A rate here is executions per second of one sequential loop in this process (there are no
+clients, so `--concurrency` does not apply); p50 and p95 are of one execution. The two
+executors run in turns, A B B A, like every other pair.
+"""
+
+import enum
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import strawberry
+
+from benchmarks.harness import Measurement, Options, Report, Row, Table, mean_of
+from shopgraph_core.graphql.connection import Connection, connection_of
+from shopgraph_core.graphql.execution import PlainLeafExecutor
+from shopgraph_core.graphql.money import Money
+from shopgraph_core.graphql.schema import SubgraphSchema, build_schema
+from shopgraph_core.graphql.strawberry_internals import StrawberryExecutor
+from shopgraph_core.settings import ServiceSettings
+
+PAGE_SIZE = 20
+ITEMS_PER_ORDER = 3
+QUERY = (
+    f"query MyOrders {{ myOrders(first: {PAGE_SIZE}) {{ edges {{ node {{ id status "
+    "total { amount currency } createdAt items { quantity unitPrice { amount currency } "
+    "product { id } } } } pageInfo { hasNextPage endCursor } } }"
+)
+WARM_UP = 20
+
+
+class StatusValue(enum.Enum):
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+Status = strawberry.enum(StatusValue, name="Status")
+
+
+@strawberry.type
+class Product:
+    id: strawberry.ID
+
+
+@strawberry.type
+class OrderItem:
+    quantity: int
+    unit_price: Money
+    _product_id: strawberry.Private[str]
+
+    @strawberry.field
+    def product(self) -> Product:
+        return Product(id=strawberry.ID(self._product_id))
+
+
+@strawberry.type
+class Order:
+    id: strawberry.ID
+    status: Status  # type: ignore[valid-type]
+    total: Money
+    created_at: datetime
+    _items: strawberry.Private[list[OrderItem]]
+
+    @strawberry.field
+    async def items(self) -> list[OrderItem]:
+        return self._items
+
+
+def _orders() -> list[Order]:
+    created = datetime(2026, 12, 2, tzinfo=UTC)
+    return [
+        Order(
+            id=strawberry.ID(f"order-{n}"),
+            status=StatusValue.CONFIRMED,
+            total=Money(amount=ITEMS_PER_ORDER * 1000, currency="USD"),
+            created_at=created - timedelta(seconds=n),
+            _items=[
+                OrderItem(
+                    quantity=1,
+                    unit_price=Money(amount=1000, currency="USD"),
+                    _product_id=f"{position:024x}",
+                )
+                for position in range(ITEMS_PER_ORDER)
+            ],
+        )
+        for n in range(PAGE_SIZE)
+    ]
+
+
+ORDERS = _orders()
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def my_orders(self, first: int = PAGE_SIZE) -> Connection[Order]:
+        return connection_of(
+            ORDERS[:first], has_next_page=True, cursor=lambda order: str(order.id), node=lambda o: o
+        )
+
+
+def _schema(executor: type[Any] | None) -> SubgraphSchema:
+    """The schema as `build_schema` makes it; `executor` replaces its plain-leaf executor."""
+    schema = build_schema(settings=ServiceSettings(), query=Query)
+    if executor is not None:
+        schema.execution_context_class = executor
+    return schema
+
+
+async def _answer(schema: SubgraphSchema) -> dict[str, Any]:
+    result = await schema.execute(QUERY)
+    if result.errors or result.data is None:
+        raise RuntimeError(f"execution benchmark: the query failed: {result.errors}")
+    return result.data
+
+
+async def _executions(schema: SubgraphSchema, seconds: float) -> Measurement:
+    for _ in range(WARM_UP):
+        await _answer(schema)
+    latencies: list[float] = []
+    started = time.perf_counter()
+    deadline = started + seconds
+    while (begun := time.perf_counter()) < deadline:
+        await schema.execute(QUERY)
+        latencies.append(time.perf_counter() - begun)
+    elapsed = time.perf_counter() - started
+    return Measurement(
+        rate=len(latencies) / elapsed,
+        p50_ms=statistics.median(latencies) * 1000,
+        p95_ms=statistics.quantiles(latencies, n=20)[18] * 1000,
+        answers=len(latencies),
+    )
+
+
+async def run(options: Options, report: Report) -> None:
+    table = Table(f"GraphQL execution in memory, myOrders(first: {PAGE_SIZE}) with items")
+    standard = _schema(StrawberryExecutor)
+    plain = _schema(None)
+    if not issubclass(plain.execution_context_class, PlainLeafExecutor):
+        raise RuntimeError("execution benchmark: build_schema no longer sets the executor")
+    if await _answer(standard) != await _answer(plain):
+        raise RuntimeError("execution benchmark: the two executors answer differently")
+    names = {id(standard): "Strawberry's executor", id(plain): "plain-leaf executor (ours)"}
+    turns: dict[int, list[Measurement]] = {id(standard): [], id(plain): []}
+    for schema in (standard, plain, plain, standard):
+        turns[id(schema)].append(await _executions(schema, options.seconds / 2))
+    for key, measured in turns.items():
+        rates = " and ".join(f"{m.rate:.1f}" for m in measured)
+        print(f"  {names[key]:<44}{mean_of(measured).rate:>9.1f} executions/s ({rates})")
+    table.add(Row(names[id(standard)], mean_of(turns[id(standard)])))
+    table.add(Row(names[id(plain)], mean_of(turns[id(plain)]), baseline=names[id(standard)]))
+    table.notes.append(
+        "req/s here is executions/s of one loop in the benchmark's process: no HTTP, no clients"
+    )
+    report.tables.append(table)
