@@ -24,7 +24,7 @@ from typing import Any
 
 import strawberry
 
-from benchmarks.harness import Measurement, Options, Report, Row, Table, mean_of
+from benchmarks.harness import Measurement, Options, Report, Table, measure_in_turns
 from shopgraph_core.graphql.connection import Connection, connection_of
 from shopgraph_core.graphql.execution import PlainLeafExecutor
 from shopgraph_core.graphql.money import Money
@@ -153,15 +153,13 @@ async def run(options: Options, report: Report) -> None:
         raise RuntimeError("execution benchmark: build_schema no longer sets the executor")
     if await _answer(standard) != await _answer(plain):
         raise RuntimeError("execution benchmark: the two executors answer differently")
-    names = {id(standard): "Strawberry's executor", id(plain): "plain-leaf executor (ours)"}
-    turns: dict[int, list[Measurement]] = {id(standard): [], id(plain): []}
-    for schema in (standard, plain, plain, standard):
-        turns[id(schema)].append(await _executions(schema, options.seconds / 2))
-    for key, measured in turns.items():
-        rates = " and ".join(f"{m.rate:.1f}" for m in measured)
-        print(f"  {names[key]:<44}{mean_of(measured).rate:>9.1f} executions/s ({rates})")
-    table.add(Row(names[id(standard)], mean_of(turns[id(standard)])))
-    table.add(Row(names[id(plain)], mean_of(turns[id(plain)]), baseline=names[id(standard)]))
+    await measure_in_turns(
+        table,
+        ("Strawberry's executor", lambda seconds: _executions(standard, seconds)),
+        ("plain-leaf executor (ours)", lambda seconds: _executions(plain, seconds)),
+        options.seconds,
+        unit="executions/s",
+    )
     table.notes.append(
         "req/s here is executions/s of one loop in the benchmark's process: no HTTP, no clients"
     )

@@ -379,6 +379,35 @@ def mean_of(measurements: list[Measurement]) -> Measurement:
     )
 
 
+# Measures one side of a pair for the given seconds.
+Measure = Callable[[float], Awaitable[Measurement]]
+
+
+async def measure_in_turns(
+    table: Table,
+    baseline: tuple[str, Measure],
+    scenario: tuple[str, Measure],
+    seconds: float,
+    *,
+    target: float | None = None,
+    unit: str = "req/s",
+) -> None:
+    """Measure `baseline` and `scenario` in turns, A B B A, each turn half of `seconds`, and
+    add the mean of each to `table`: a drift in the machine's load (it is shared) falls on
+    both alike instead of on whichever ran second."""
+    base_name, name = baseline[0], scenario[0]
+    turns: dict[str, list[Measurement]] = {base_name: [], name: []}
+    for turn_name, measure_turn in (baseline, scenario, scenario, baseline):
+        turns[turn_name].append(await measure_turn(seconds / 2))
+    for turn_name, measured in turns.items():
+        rates = " and ".join(f"{m.rate:.1f}" for m in measured)
+        print(
+            f"  {turn_name:<44}{mean_of(measured).rate:>9.1f} {unit} (turns: {rates})", flush=True
+        )
+    table.add(Row(base_name, mean_of(turns[base_name])))
+    table.add(Row(name, mean_of(turns[name]), base_name, target))
+
+
 async def measure_pair(
     table: Table,
     baseline: Scenario,
@@ -387,15 +416,11 @@ async def measure_pair(
     *,
     target: float | None = None,
 ) -> None:
-    """Measure `baseline` and `scenario` in turns, A B B A, each turn half of `seconds`, and
-    add the mean of each to `table`: a drift in the machine's load (it is shared) falls on
-    both alike instead of on whichever ran second."""
-    half = options.seconds / 2
-    turns: dict[str, list[Measurement]] = {baseline.name: [], scenario.name: []}
-    for turn in (baseline, scenario, scenario, baseline):
-        turns[turn.name].append(await measure(turn, half, options.concurrency))
-    for name, measured in turns.items():
-        rates = " and ".join(f"{m.rate:.1f}" for m in measured)
-        print(f"  {name:<44}{mean_of(measured).rate:>9.1f} req/s (turns: {rates})", flush=True)
-    table.add(Row(baseline.name, mean_of(turns[baseline.name])))
-    table.add(Row(scenario.name, mean_of(turns[scenario.name]), baseline.name, target))
+    """Two HTTP scenarios in turns (`measure_in_turns`), each with `--concurrency` clients."""
+
+    def over_http(measured: Scenario) -> tuple[str, Measure]:
+        return measured.name, lambda seconds: measure(measured, seconds, options.concurrency)
+
+    await measure_in_turns(
+        table, over_http(baseline), over_http(scenario), options.seconds, target=target
+    )
