@@ -1,8 +1,8 @@
 """GraphQL hardening and error shaping shared by every subgraph.
 
-- parse and validation results are cached; plain leaf fields are completed by a lighter path
-  (`graphql.execution`); depth, alias and token limits refuse abusive
+- parse and validation results are cached; depth, alias and token limits refuse abusive
   documents before they run;
+- plain leaf fields are completed by a lighter path than graphql-core's (`graphql.execution`);
 - introspection can be switched off (off in production);
 - a request holding text that is not Unicode (a lone UTF-16 surrogate, from JSON's
   "\\ud800") is refused whole with BAD_USER_INPUT before it runs, whatever field it is for;
