@@ -16,8 +16,16 @@ schema extension hooking `resolve` (graphql-core middleware), every other field.
 
 Only the execution of a selection set changes; parsing, validation (depth, alias and token
 limits), authorisation in resolvers and error shaping are untouched.
+
+It also leaves no reference cycle behind. graphql-core 3.3 gives every executor resolve-info
+helpers that are its own bound methods (executor -> helpers -> method -> executor), so the
+whole of a request (its context, DataLoaders, their futures and every row they loaded: some
+750 objects for a page of orders) could only be freed by Python's cyclic garbage collector,
+whose collections then cost more than a millisecond per such request. Ours hold the executor
+weakly, and a request's objects go the moment it is answered (`docs/performance.md`).
 """
 
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, ClassVar, NamedTuple
 
@@ -26,6 +34,7 @@ from graphql import (
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLResolveInfoHelpers,
     GraphQLScalarType,
     GraphQLSchema,
 )
@@ -78,6 +87,14 @@ class PlainLeafExecutor(StrawberryExecutor):
 
     plain_leaves: ClassVar[PlainLeaves] = {}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The same helpers as graphql-core's, without the cycle (the module docstring says why).
+        self.async_helpers = GraphQLResolveInfoHelpers(
+            gather=_held_weakly(self.gather_async_work),
+            track=_held_weakly(self.track_async_work),
+        )
+
     def execute_fields(
         self,
         parent_type: GraphQLObjectType,
@@ -111,6 +128,20 @@ class PlainLeafExecutor(StrawberryExecutor):
         if self.is_awaitable(completed):
             return _merged_later(results, completed, others)
         return _merged(results, completed, others)  # type: ignore[arg-type] # not awaitable
+
+
+def _held_weakly(method: Callable[..., Any]) -> Callable[..., Any]:
+    """`method`, called through a weak reference to its object. A helper is only called by a
+    resolver running in that executor's work, so the executor is alive whenever it is."""
+    held = weakref.WeakMethod(method)
+
+    def call(*args: Any) -> Any:
+        bound = held()
+        if bound is None:
+            raise ReferenceError("the executor of this resolve info has finished")
+        return bound(*args)
+
+    return call
 
 
 def _plain_value(leaf: PlainLeaf, source: Any) -> Any:
