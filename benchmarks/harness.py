@@ -28,6 +28,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from shopgraph_core.runtime.garbage_collector import prepare_for_serving
 from shopgraph_testing.processes import port_open, wait_until_ready
 from shopgraph_testing.servers import free_port
 
@@ -149,7 +150,9 @@ async def _loop(
 
 
 def run_uvicorn(app: FastAPI, port: int) -> None:
-    """Serve `app` as every benchmarked server is served: one uvicorn worker, no access log."""
+    """Serve `app` as every benchmarked server is served: one uvicorn worker, no access log,
+    the garbage collector set as `serve` sets it (for the bare baselines too)."""
+    prepare_for_serving()
     uvicorn.run(
         app, host="127.0.0.1", port=port, log_level="warning", log_config=None, access_log=False
     )

@@ -17,6 +17,7 @@ import uvicorn
 from fastapi import FastAPI
 from strawberry.federation import Schema
 
+from shopgraph_core.runtime.garbage_collector import prepare_for_serving
 from shopgraph_core.settings import ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -60,8 +61,10 @@ class ServiceCli(Generic[S]):
             if said := asyncio.run(self.extra[args.command].run(settings)):
                 sys.stdout.write(said + "\n")
             return
+        app = self.create_app(settings)
+        prepare_for_serving()
         uvicorn.run(
-            self.create_app(settings),
+            app,
             host=settings.host,
             port=settings.port,
             log_config=None,  # our ECS handler, configured by the app factory
