@@ -8,7 +8,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from benchmarks import execution, gateways, orders, products, users
+from benchmarks import collector, execution, gateways, orders, products, users
 from benchmarks.harness import Options, Report, stage
 from shopgraph_testing.servers import mariadb_server
 
@@ -18,6 +18,8 @@ BENCHMARKS: dict[str, Callable[[Options, Report], Coroutine[Any, Any, None]]] = 
     "orders": orders.run,
     "gateways": gateways.run,
     "execution": execution.run,
+    # Last: it switches this process's garbage collector (and puts it back after).
+    "collector": collector.run,
 }
 
 
