@@ -22,8 +22,16 @@ from typing import Any
 
 import httpx
 
-from benchmarks.harness import Measurement, Options, Report, Table, measure_in_turns
-from benchmarks.orders import MY_ORDERS, PAGE_SIZE, _seed, _settings
+from benchmarks.harness import (
+    Measurement,
+    Options,
+    Report,
+    Table,
+    graphql_ok,
+    measure_in_turns,
+    one_loop,
+)
+from benchmarks.orders import MY_ORDERS, PAGE_SIZE, orders_settings, seed_orders
 from shopgraph_core.auth.verifier import Role
 from shopgraph_core.runtime.garbage_collector import prepare_for_serving
 from shopgraph_orders.app import create_app
@@ -32,6 +40,7 @@ from shopgraph_testing.tokens import TestTokens
 
 WARM_UP = 20
 CPYTHON_YOUNG_THRESHOLD = 700
+ANSWERED_A_PAGE = graphql_ok(lambda data: len(data["myOrders"]["edges"]) == PAGE_SIZE)
 
 
 @contextmanager
@@ -67,29 +76,11 @@ async def _requests(
 ) -> Measurement:
     with _collector(serving) as durations:
         for _ in range(WARM_UP):
-            await _checked(send)
+            ANSWERED_A_PAGE(await send())
         durations.clear()
-        latencies: list[float] = []
-        started = time.perf_counter()
-        deadline = started + seconds
-        while (begun := time.perf_counter()) < deadline:
-            await send()
-            latencies.append(time.perf_counter() - begun)
-        elapsed = time.perf_counter() - started
-        spent.append(sum(durations) / len(latencies) * 1000)
-    return Measurement(
-        rate=len(latencies) / elapsed,
-        p50_ms=statistics.median(latencies) * 1000,
-        p95_ms=statistics.quantiles(latencies, n=20)[18] * 1000,
-        answers=len(latencies),
-    )
-
-
-async def _checked(send: Callable[[], Awaitable[httpx.Response]]) -> None:
-    response = await send()
-    edges = response.json().get("data", {}).get("myOrders", {}).get("edges", [])
-    if response.status_code != 200 or len(edges) != PAGE_SIZE:
-        raise RuntimeError(f"collector benchmark: myOrders failed: {response.text[:300]}")
+        measured = await one_loop(send, seconds)
+        spent.append(sum(durations) / measured.answers * 1000)
+    return measured
 
 
 async def run(options: Options, report: Report) -> None:
@@ -101,8 +92,8 @@ async def run(options: Options, report: Report) -> None:
         tempfile.TemporaryDirectory(prefix="shopgraph-bench-collector-") as data_dir,
         jwks_server(tokens) as jwks_url,
     ):
-        settings = _settings(data_dir, None, jwks_url)
-        await _seed(settings, user_id)
+        settings = orders_settings(data_dir, None, jwks_url)
+        await seed_orders(settings, user_id)
         app = create_app(settings)
         async with (
             app.router.lifespan_context(app),

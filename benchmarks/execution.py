@@ -17,14 +17,12 @@ executors run in turns, A B B A, like every other pair.
 """
 
 import enum
-import statistics
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import strawberry
 
-from benchmarks.harness import Measurement, Options, Report, Table, measure_in_turns
+from benchmarks.harness import Measurement, Options, Report, Table, measure_in_turns, one_loop
 from shopgraph_core.graphql.connection import Connection, connection_of
 from shopgraph_core.graphql.execution import PlainLeafExecutor
 from shopgraph_core.graphql.money import Money
@@ -130,19 +128,7 @@ async def _answer(schema: SubgraphSchema) -> dict[str, Any]:
 async def _executions(schema: SubgraphSchema, seconds: float) -> Measurement:
     for _ in range(WARM_UP):
         await _answer(schema)
-    latencies: list[float] = []
-    started = time.perf_counter()
-    deadline = started + seconds
-    while (begun := time.perf_counter()) < deadline:
-        await schema.execute(QUERY)
-        latencies.append(time.perf_counter() - begun)
-    elapsed = time.perf_counter() - started
-    return Measurement(
-        rate=len(latencies) / elapsed,
-        p50_ms=statistics.median(latencies) * 1000,
-        p95_ms=statistics.quantiles(latencies, n=20)[18] * 1000,
-        answers=len(latencies),
-    )
+    return await one_loop(lambda: schema.execute(QUERY), seconds)
 
 
 async def run(options: Options, report: Report) -> None:

@@ -117,6 +117,11 @@ async def measure(scenario: Scenario, seconds: float, concurrency: int) -> Measu
         started = time.perf_counter()
         latencies = await _loop(client, scenario, seconds, concurrency)
         elapsed = time.perf_counter() - started
+    return measurement_of(latencies, elapsed)
+
+
+def measurement_of(latencies: list[float], elapsed: float) -> Measurement:
+    """The rate, p50 and p95 of `latencies` (seconds), answered within `elapsed` seconds."""
     quantiles = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
     return Measurement(
         rate=len(latencies) / elapsed,
@@ -124,6 +129,18 @@ async def measure(scenario: Scenario, seconds: float, concurrency: int) -> Measu
         p95_ms=quantiles[18] * 1000,
         answers=len(latencies),
     )
+
+
+async def one_loop(call: Callable[[], Awaitable[object]], seconds: float) -> Measurement:
+    """One caller awaiting `call` again and again for `seconds`, in this process: the
+    in-process benchmarks (`execution`, `collector`), which have no clients or sockets."""
+    latencies: list[float] = []
+    started = time.perf_counter()
+    deadline = started + seconds
+    while (begun := time.perf_counter()) < deadline:
+        await call()
+        latencies.append(time.perf_counter() - begun)
+    return measurement_of(latencies, time.perf_counter() - started)
 
 
 async def _loop(

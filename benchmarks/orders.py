@@ -108,7 +108,7 @@ def _bare_app(database_url: str) -> FastAPI:
     return app
 
 
-def _settings(data_dir: str, database_url: str | None, jwks_url: str) -> OrdersSettings:
+def orders_settings(data_dir: str, database_url: str | None, jwks_url: str) -> OrdersSettings:
     return OrdersSettings(
         environment="test",
         SHOPGRAPH_DATA_DIR=Path(data_dir),
@@ -121,14 +121,14 @@ def _settings(data_dir: str, database_url: str | None, jwks_url: str) -> OrdersS
 
 
 def _serve(port: int, kind: str, data_dir: str, database_url: str | None, jwks_url: str) -> None:
-    settings = _settings(data_dir, database_url, jwks_url)
+    settings = orders_settings(data_dir, database_url, jwks_url)
     if kind == "bare":
         run_uvicorn(_bare_app(settings.effective_database_url), port)
     else:
         run_uvicorn(create_app(settings), port)
 
 
-async def _seed(settings: OrdersSettings, user_id: str) -> list[str]:
+async def seed_orders(settings: OrdersSettings, user_id: str) -> list[str]:
     """ORDER_COUNT confirmed orders of `user_id`, ITEMS_PER_ORDER items each, a second
     apart; their ids, newest first."""
     now = utcnow(Precision.MICROSECOND)
@@ -180,7 +180,7 @@ async def run(options: Options, report: Report) -> None:
         tempfile.TemporaryDirectory(prefix="shopgraph-bench-orders-") as data_dir,
         jwks_server(tokens) as jwks_url,
     ):
-        ids = await _seed(_settings(data_dir, database_url, jwks_url), user_id)
+        ids = await seed_orders(orders_settings(data_dir, database_url, jwks_url), user_id)
         with (
             spawned_server("orders", _serve, "orders", data_dir, database_url, jwks_url) as orders,
             spawned_server("bare orders", _serve, "bare", data_dir, database_url, jwks_url) as bare,
