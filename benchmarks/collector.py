@@ -6,7 +6,7 @@ is a property of a process, and only an in-process server lets one process switc
 and forth between turns), on SQLite, with the benchmark's seeded page of orders and the items
 of each. One client sends `myOrders(first: 20)` with items in a loop. Each turn also
 records the collector's own time (`gc.callbacks`), printed per request under the table.
-Both turns use the plain-leaf executor, whose requests leave no reference cycle behind
+Both turns use the plain-field executor, whose requests leave no reference cycle behind
 (docs/performance.md, "Garbage collection"); with Strawberry's own executor the defaults
 cost more still.
 """

@@ -1,4 +1,4 @@
-"""GraphQL execution alone, in memory: Strawberry's own executor against the plain-leaf
+"""GraphQL execution alone, in memory: Strawberry's own executor against the plain-field
 executor every subgraph runs (`shopgraph_core.graphql.execution`), on one schema and one
 answer.
 
@@ -24,7 +24,7 @@ import strawberry
 
 from benchmarks.harness import Measurement, Options, Report, Table, measure_in_turns, one_loop
 from shopgraph_core.graphql.connection import Connection, connection_of
-from shopgraph_core.graphql.execution import PlainLeafExecutor
+from shopgraph_core.graphql.execution import PlainFieldExecutor
 from shopgraph_core.graphql.money import Money
 from shopgraph_core.graphql.schema import SubgraphSchema, build_schema
 from shopgraph_core.graphql.strawberry_internals import StrawberryExecutor
@@ -111,7 +111,7 @@ class Query:
 
 
 def _schema(executor: type[Any] | None) -> SubgraphSchema:
-    """The schema as `build_schema` makes it; `executor` replaces its plain-leaf executor."""
+    """The schema as `build_schema` makes it; `executor` replaces its plain-field executor."""
     schema = build_schema(settings=ServiceSettings(), query=Query)
     if executor is not None:
         schema.execution_context_class = executor
@@ -135,14 +135,14 @@ async def run(options: Options, report: Report) -> None:
     table = Table(f"GraphQL execution in memory, myOrders(first: {PAGE_SIZE}) with items")
     standard = _schema(StrawberryExecutor)
     plain = _schema(None)
-    if not issubclass(plain.execution_context_class, PlainLeafExecutor):
+    if not issubclass(plain.execution_context_class, PlainFieldExecutor):
         raise RuntimeError("execution benchmark: build_schema no longer sets the executor")
     if await _answer(standard) != await _answer(plain):
         raise RuntimeError("execution benchmark: the two executors answer differently")
     await measure_in_turns(
         table,
         ("Strawberry's executor", lambda seconds: _executions(standard, seconds)),
-        ("plain-leaf executor (ours)", lambda seconds: _executions(plain, seconds)),
+        ("plain-field executor (ours)", lambda seconds: _executions(plain, seconds)),
         options.seconds,
         unit="executions/s",
     )

@@ -53,18 +53,16 @@ class Product:
 class OrderItem:
     quantity: int
     unit_price: Money = strawberry.field(description="The price when the order was placed.")
-    _product_id: strawberry.Private[str]
-
-    @strawberry.field(description="Resolved by the products subgraph.")
-    def product(self) -> Product:
-        return Product(id=strawberry.ID(self._product_id))
+    # An attribute, not a resolver: a page of orders has a product per item, and a plain
+    # field skips graphql-core's per-field machinery (shopgraph_core.graphql.execution).
+    product: Product = strawberry.field(description="Resolved by the products subgraph.")
 
     @classmethod
     def from_row(cls, row: OrderItemRow) -> "OrderItem":
         return cls(
             quantity=row.quantity,
             unit_price=Money(amount=row.unit_price, currency=row.currency),
-            _product_id=row.product_id,
+            product=Product(id=strawberry.ID(row.product_id)),
         )
 
 

@@ -2,7 +2,8 @@
 
 - parse and validation results are cached; depth, alias and token limits refuse abusive
   documents before they run;
-- plain leaf fields are completed by a lighter path than graphql-core's (`graphql.execution`);
+- plain fields, objects and lists are completed by a lighter path than graphql-core's
+  (`graphql.execution`);
 - introspection can be switched off (off in production);
 - a request holding text that is not Unicode (a lone UTF-16 surrogate, from JSON's
   "\\ud800") is refused whole with BAD_USER_INPUT before it runs, whatever field it is for;

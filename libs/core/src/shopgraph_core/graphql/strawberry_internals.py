@@ -11,25 +11,29 @@ and adjust this module only.
   not parse;
 - the federation `@key` directive object, for a key with `resolvable: false` (a reference
   to another subgraph's entity), which `strawberry.federation.type` cannot say by itself;
-- `StrawberryGraphQLCoreExecutionContext`, the graphql-core executor Strawberry runs, and the
-  name and `_is_default` mark of its resolver for a plain attribute, on which
-  `graphql.execution` builds (test_plain_leaf_execution fails if either changes);
+- `StrawberryGraphQLCoreExecutionContext`, the graphql-core executor Strawberry runs, the
+  name and `_is_default` mark of its resolver for a plain attribute, and the field definition
+  it keeps in each graphql-core field's extensions (its default resolver and Python name), on
+  which `graphql.execution` builds (test_plain_field_execution fails if any changes);
   `Schema._schema`, the graphql-core schema it executes;
 - `Schema.process_errors`, which `SubgraphSchema` overrides to shape errors in place: it
   relies on Strawberry passing the very list it then sends (checked by test_output_errors).
 """
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLSchema
+from graphql import GraphQLField, GraphQLSchema
 from strawberry.extensions.max_aliases import create_validator as _alias_validator
 from strawberry.extensions.query_depth_limiter import create_validator as _depth_validator
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext as StrawberryExecutor
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import ExecutionContext
+from strawberry.types.field import StrawberryField
 
 __all__ = [
     "StrawberryExecutor",
@@ -38,6 +42,7 @@ __all__ = [
     "graphql_core_schema",
     "is_plain_attribute",
     "operation_type_name",
+    "plain_attribute_getter",
     "unresolvable_key",
 ]
 
@@ -73,6 +78,27 @@ def is_plain_attribute(resolve: Callable[..., Any]) -> bool:
     return getattr(resolve, "_is_default", False) is True and (
         getattr(resolve, "__name__", None) == "_get_basic_result"
     )
+
+
+def plain_attribute_getter(field: GraphQLField) -> Callable[[Any], Any] | None:
+    """For a plain attribute field (`is_plain_attribute`), what its resolver reads, without
+    the resolver: `attrgetter(name)` when Strawberry reads it with `getattr`, the default. For
+    any other field, None."""
+    resolve = field.resolve
+    if resolve is None or not is_plain_attribute(resolve):
+        return None
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if (
+        isinstance(definition, StrawberryField)
+        and definition.default_resolver is getattr
+        and definition.python_name
+    ):
+        return operator.attrgetter(definition.python_name)
+
+    def read(source: Any) -> Any:  # a configured default resolver: Strawberry's own call
+        return resolve(source, None)
+
+    return read
 
 
 def graphql_core_schema(schema: strawberry.Schema) -> GraphQLSchema:

@@ -1,4 +1,4 @@
-"""The plain-leaf executor (shopgraph_core.graphql.execution) answers exactly what Strawberry's
+"""The plain-field executor (shopgraph_core.graphql.execution) answers exactly what Strawberry's
 own executor answers: the same data in the same order, the same errors at the same paths, the
 same permission checks and the same resolve hooks. Each case runs on one schema twice, with and
 without it."""
@@ -10,7 +10,7 @@ import inspect
 import weakref
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar, cast
 
 import pytest
 import strawberry
@@ -19,7 +19,12 @@ from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.types import ExecutionResult
 
-from shopgraph_core.graphql.execution import PlainLeafExecutor, executor_for, plain_leaves_of
+from shopgraph_core.graphql.execution import (
+    PlainFieldExecutor,
+    executor_for,
+    plain_leaves_of,
+    plain_object_fields_of,
+)
 from shopgraph_core.graphql.schema import build_schema
 from shopgraph_core.graphql.strawberry_internals import graphql_core_schema
 from shopgraph_core.settings import ServiceSettings
@@ -120,10 +125,10 @@ class CountResolves(SchemaExtension):
         return _next(root, info, *args, **kwargs)
 
 
-def _schemas(**kwargs: Any) -> Iterator[strawberry.Schema]:
-    """The same schema with Strawberry's executor, then with the plain-leaf one."""
-    yield strawberry.Schema(query=Query, **kwargs)
-    fast = strawberry.Schema(query=Query, **kwargs)
+def _schemas(root: type = Query, **kwargs: Any) -> Iterator[strawberry.Schema]:
+    """The same schema with Strawberry's executor, then with the plain-field one."""
+    yield strawberry.Schema(query=root, **kwargs)
+    fast = strawberry.Schema(query=root, **kwargs)
     fast.execution_context_class = executor_for(graphql_core_schema(fast))
     yield fast
 
@@ -143,10 +148,12 @@ def _shape(result: ExecutionResult) -> tuple[Any, list[dict[str, Any]]]:
     return result.data, errors
 
 
-def _run_both(query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+def _run_both(
+    query: str, variables: dict[str, Any] | None = None, root: type = Query, **kwargs: Any
+) -> Any:
     standard, fast = (
         asyncio.run(schema.execute(query, variable_values=variables))
-        for schema in _schemas(**kwargs)
+        for schema in _schemas(root, **kwargs)
     )
     assert _shape(fast) == _shape(standard)
     # JSON key order is the selection's order: compare it too, not only the dicts' contents.
@@ -165,7 +172,7 @@ def test_plain_leaves_are_the_attribute_fields_only() -> None:
 
 def test_every_subgraph_schema_executes_with_it() -> None:
     schema = build_schema(settings=ServiceSettings(), query=Query)
-    assert issubclass(schema.execution_context_class, PlainLeafExecutor)
+    assert issubclass(schema.execution_context_class, PlainFieldExecutor)
     result = asyncio.run(schema.execute("{ items { name price { amount } } }"))
     assert result.errors is None
     assert result.data is not None
@@ -298,9 +305,226 @@ def _context_outlives_its_request(schema: strawberry.Schema) -> bool:
 def test_an_answered_request_leaves_nothing_for_the_cyclic_collector() -> None:
     """Strawberry's executor (graphql-core's) refers to itself through its resolve-info helpers,
     so each request's context, DataLoaders and rows wait for the cyclic garbage collector;
-    the plain-leaf executor's request is freed as soon as it is answered."""
+    the plain-field executor's request is freed as soon as it is answered."""
     standard, fast = _schemas()
     # The cycle this executor removes. Should this start failing, graphql-core has dropped the
-    # cycle itself, and PlainLeafExecutor.__init__ can go.
+    # cycle itself, and PlainFieldExecutor.__init__ can go.
     assert _context_outlives_its_request(standard)
     assert not _context_outlives_its_request(fast)
+
+
+# Objects and lists of objects: plain object fields, and the completion of any object or list.
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Part(Named):
+    """Implements an interface, so graphql-core checks `is_type_of`: its way, not ours."""
+
+    weight: int
+
+
+@strawberry.type
+class Box:
+    label: str
+    weight: int | None  # nullable: a null here stays where it is
+
+
+@strawberry.type
+class Crate:
+    label: str  # non-null: a null here nulls the crate, then whatever holds it if non-null
+    box: Box
+    maybe_box: Box | None
+    boxes: list[Box]
+    maybe_boxes: list[Box | None] | None
+    parts: list[Part]
+    tags: list[str]  # a list of scalars: graphql-core's way
+
+    @strawberry.field
+    async def late_boxes(self) -> list[Box]:
+        await asyncio.sleep(0)
+        return self.boxes
+
+    @strawberry.field
+    async def failing(self) -> str:
+        await asyncio.sleep(0)
+        raise ValueError(f"failing {self.label}")
+
+
+class UnreadableCrate:
+    """Served as a Crate: its box is an attribute that raises when read."""
+
+    label = "unreadable"
+
+    @property
+    def box(self) -> Box:
+        raise RuntimeError("unreadable box")
+
+
+def _crate(n: int, **overrides: Any) -> Crate:
+    boxes = [Box(label=f"b{n}.{k}", weight=k or None) for k in range(3)]
+    values: dict[str, Any] = {
+        "label": f"crate {n}",
+        "box": boxes[0],
+        "maybe_box": None if n % 2 else boxes[1],
+        "boxes": boxes,
+        "maybe_boxes": None if n == 3 else [boxes[2], None],
+        "parts": [Part(name=f"p{n}", weight=n)],
+        "tags": ["t", str(n)],
+    }
+    return Crate(**(values | overrides))
+
+
+@strawberry.type
+class Shelf:
+    name: str
+    crates: list[Crate]
+
+
+@strawberry.type
+class ShelfQuery:
+    @strawberry.field
+    def shelves(self) -> list[Shelf | None]:
+        return [Shelf(name=f"s{n}", crates=[_crate(n), _crate(n + 1)]) for n in range(1, 4)]
+
+    @strawberry.field
+    def crate(self, kind: str) -> Crate | None:
+        broken: dict[str, dict[str, Any]] = {
+            "fine": {},
+            "null box": {"box": None},
+            "null in boxes": {"boxes": [Box(label="x", weight=1), None]},
+            "null label in boxes": {"boxes": [Box(label=None, weight=1)]},  # type: ignore[arg-type]
+            "null label in maybe boxes": {"maybe_boxes": [Box(label=None, weight=1)]},  # type: ignore[arg-type]
+            "tuple of boxes": {"boxes": (Box(label="t", weight=1),)},
+            "generated boxes": {"boxes": (Box(label=f"g{k}", weight=k) for k in range(2))},
+            "error in boxes": {"boxes": [ValueError("a box that is an error")]},
+        }
+        return _crate(1, **broken[kind])
+
+    @strawberry.field
+    def shaky(self) -> Crate | None:
+        crate = _crate(1)
+        object.__setattr__(crate, "box", None)
+        return crate
+
+    @strawberry.field
+    def unreadable(self) -> Crate | None:
+        return cast("Crate", UnreadableCrate())
+
+
+SHELVES = """{ shelves { __typename name crates {
+    label box { label weight } maybeBox { label } boxes { weight label }
+    maybeBoxes { label } parts { name weight } tags lateBoxes { label }
+} } }"""
+
+
+def test_plain_object_fields_are_the_attribute_object_fields_only() -> None:
+    fields = plain_object_fields_of(graphql_core_schema(next(_schemas(ShelfQuery))))
+    assert set(fields["Crate"]) == {"box", "maybeBox", "boxes", "maybeBoxes", "parts"}
+    assert set(fields["Shelf"]) == {"crates"}
+    assert "ShelfQuery" not in fields  # resolvers all
+
+
+def test_objects_and_lists_the_same_answer_in_the_same_order() -> None:
+    result = _run_both(SHELVES, root=ShelfQuery)
+    first = result.data["shelves"][0]["crates"][0]
+    assert list(first)[:3] == ["label", "box", "maybeBox"]
+    assert first["boxes"][1] == {"weight": 1, "label": "b1.1"}
+    assert first["lateBoxes"][2] == {"label": "b1.2"}
+
+
+def test_merged_selections_aliases_fragments_and_directives_on_objects() -> None:
+    _run_both(
+        """query Q($yes: Boolean!) { shelves { crates {
+            box { label } box { weight } ... on Crate { box { __typename label } }
+            one: boxes { label } two: boxes { weight } ...Boxes
+            maybeBox @include(if: $yes) { label } boxes @skip(if: $yes) { label }
+        } } }
+        fragment Boxes on Crate { maybeBoxes { weight ... on Box { label } } }""",
+        {"yes": True},
+        root=ShelfQuery,
+    )
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "fine",
+        "null box",
+        "null in boxes",
+        "null label in boxes",
+        "null label in maybe boxes",
+        "tuple of boxes",
+        "generated boxes",
+        "error in boxes",
+    ],
+)
+def test_nulls_and_errors_in_objects_and_lists_are_the_same(kind: str) -> None:
+    _run_both(
+        """query C($kind: String!) { crate(kind: $kind) {
+            label box { label } boxes { label weight } maybeBoxes { label } lateBoxes { label }
+        } }""",
+        {"kind": kind},
+        root=ShelfQuery,
+    )
+
+
+@strawberry.type
+class NullDeepQuery:
+    @strawberry.field
+    def shelves(self) -> list[Shelf | None]:
+        broken = _crate(2, boxes=[Box(label=None, weight=1)])  # type: ignore[arg-type]
+        return [Shelf(name="ok", crates=[_crate(1)]), Shelf(name="broken", crates=[broken])]
+
+
+def test_a_null_propagates_through_objects_and_lists_to_the_nearest_nullable_field() -> None:
+    # label (non-null) in a Box of boxes ([Box!]!) of a Crate of crates ([Crate!]!) of a
+    # nullable Shelf: the shelf is nulled, its siblings stay.
+    result = _run_both("{ shelves { name crates { label boxes { label } } } }", root=NullDeepQuery)
+    assert result.data["shelves"][0]["name"] == "ok"
+    assert result.data["shelves"][1] is None
+    assert result.errors[0].path == ["shelves", 1, "crates", 0, "boxes", 0, "label"]
+
+
+def test_errors_from_async_fields_inside_plain_objects_are_the_same() -> None:
+    result = _run_both("{ shelves { crates { label failing } } }", root=ShelfQuery)
+    assert result.data == {"shelves": [None, None, None]}
+    assert {e.path[0] for e in result.errors} == {"shelves"}
+
+
+@pytest.mark.parametrize("field", ["shaky", "unreadable"])
+def test_an_attribute_that_is_null_or_raises_is_the_same_error(field: str) -> None:
+    result = _run_both(f"{{ {field} {{ label box {{ label }} }} }}", root=ShelfQuery)
+    assert result.data == {field: None}
+    assert result.errors[0].path == [field, "box"]
+
+
+class _CountingFieldCalls:
+    """Counts graphql-core's `execute_field` calls: a field this executor answers itself
+    never gets there."""
+
+    calls: ClassVar[list[str]] = []
+
+    def execute_field(self, parent_type: Any, source: Any, details: Any, *args: Any) -> Any:
+        _CountingFieldCalls.calls.append(details[0].node.name.value)
+        return super().execute_field(parent_type, source, details, *args)  # type: ignore[misc]
+
+
+def test_plain_object_fields_skip_graphql_cores_field_machinery() -> None:
+    standard, fast = _schemas(ShelfQuery)
+    counted: list[list[str]] = []
+    for schema in (standard, fast):
+        base = schema.execution_context_class
+        schema.execution_context_class = type("Counting", (_CountingFieldCalls, base), {})
+        _CountingFieldCalls.calls = []
+        result = asyncio.run(
+            schema.execute("{ shelves { name crates { label box { label } boxes { weight } } } }")
+        )
+        assert result.errors is None
+        counted.append(sorted(set(_CountingFieldCalls.calls)))
+    assert counted[0] == ["box", "boxes", "crates", "label", "name", "shelves", "weight"]
+    assert counted[1] == ["shelves"]
