@@ -57,11 +57,7 @@ class Product:
 class OrderItem:
     quantity: int
     unit_price: Money
-    _product_id: strawberry.Private[str]
-
-    @strawberry.field
-    def product(self) -> Product:
-        return Product(id=strawberry.ID(self._product_id))
+    product: Product  # an attribute, as in orders' schema
 
 
 @strawberry.type
@@ -89,7 +85,7 @@ def _orders() -> list[Order]:
                 OrderItem(
                     quantity=1,
                     unit_price=Money(amount=1000, currency="USD"),
-                    _product_id=f"{position:024x}",
+                    product=Product(id=strawberry.ID(f"{position:024x}")),
                 )
                 for position in range(ITEMS_PER_ORDER)
             ],
