@@ -14,7 +14,8 @@ What this executor does itself (everything else goes graphql-core's own way, unc
   permission classes: Strawberry implements them as extensions), whose GraphQL type is a
   scalar or an enum, nullable or not. Its answer is `coerce_output_value(attribute)`, or
   null for a null in a nullable field, exactly what graphql-core computes for it.
-- A *plain object field*: such an attribute whose type is an object type or a list of one.
+- A *plain object field*: such an attribute whose type is an object type or a list of one;
+  null for a null in a nullable one.
 - Completing an object (of an object type without `is_type_of`) or a Python list of such
   objects, whichever field it came from: straight to that object's fields, with the same
   paths, the same error handling at each level and the same null propagation as
@@ -70,6 +71,7 @@ class PlainLeaf(NamedTuple):
 class PlainObjectField(NamedTuple):
     get: Callable[[Any], Any]
     field_type: GraphQLOutputType  # an object type or a list of one, with its non-null wrappers
+    nullable: bool  # a None is then the answer; otherwise it is graphql-core's error to raise
 
 
 class TypePlan(NamedTuple):
@@ -105,18 +107,18 @@ def plans_of(schema: GraphQLSchema) -> dict[str, TypePlan]:
             if get is None:
                 continue
             named = _unwrapped(field.type)
+            nullable = not isinstance(field.type, GraphQLNonNull)
             if isinstance(named, GraphQLScalarType | GraphQLEnumType):
-                if not isinstance(_nullable(field.type), GraphQLList):
-                    nullable = not isinstance(field.type, GraphQLNonNull)
+                if not isinstance(_without_non_null(field.type), GraphQLList):
                     leaves[field_name] = PlainLeaf(get, named, nullable)
             elif isinstance(named, GraphQLObjectType):
-                objects[field_name] = PlainObjectField(get, field.type)
+                objects[field_name] = PlainObjectField(get, field.type, nullable)
         if leaves or objects:
             plans[name] = TypePlan(leaves, objects)
     return plans
 
 
-def _nullable(field_type: GraphQLOutputType) -> GraphQLOutputType:
+def _without_non_null(field_type: GraphQLOutputType) -> GraphQLOutputType:
     return field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
 
 
@@ -232,6 +234,8 @@ class PlainFieldExecutor(StrawberryExecutor):
             value = field.get(source)
         except Exception:  # graphql-core reads it again and reports the error itself
             return _NOT_PLAIN
+        if value is None and field.nullable:
+            return None
         field_type = field.field_type
         try:
             completed = self._complete_plainly(field_type, field_details_list, path, value)
