@@ -41,7 +41,7 @@ weakly, and a request's objects go the moment it is answered (`docs/performance.
 
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from graphql import (
     GraphQLEnumType,
@@ -82,6 +82,7 @@ class TypePlan(NamedTuple):
 
 
 _NOT_PLAIN = object()  # graphql-core's way: nothing has run yet
+_Awaiting = TypeVar("_Awaiting", dict[str, Any], list[Any])
 
 
 def plain_leaves_of(schema: GraphQLSchema) -> dict[str, dict[str, PlainLeaf]]:
@@ -200,7 +201,7 @@ class PlainFieldExecutor(StrawberryExecutor):
             raise
         if not awaitable_fields:
             return results
-        return _with_fields_awaited(results, awaitable_fields)
+        return _with_awaited(results, awaitable_fields)
 
     def complete_value(  # noqa: PLR0917 - graphql-core's signature
         self,
@@ -326,7 +327,7 @@ class PlainFieldExecutor(StrawberryExecutor):
             raise
         if not awaitable_indices:
             return completed
-        return _with_items_awaited(completed, awaitable_indices)
+        return _with_awaited(completed, awaitable_indices)
 
     def _plain_list(
         self,
@@ -390,28 +391,16 @@ def _plain_value(leaf: PlainLeaf, source: Any) -> Any:
     return _NOT_PLAIN if coerced is None or coerced is Undefined else coerced
 
 
-async def _with_fields_awaited(
-    results: dict[str, Any], awaitable_fields: list[str]
-) -> dict[str, Any]:
-    # As graphql-core's `execute_fields`: one awaitable is awaited, more are gathered.
-    if len(awaitable_fields) == 1:
-        name = awaitable_fields[0]
-        results[name] = await results[name]
+async def _with_awaited(container: _Awaiting, keys: list[Any]) -> _Awaiting:
+    """`container` (an object's fields, or a list's items) with the awaitables at `keys`
+    replaced by their results. As graphql-core: one is awaited, more are gathered."""
+    if len(keys) == 1:
+        container[keys[0]] = await container[keys[0]]
     else:
-        awaited = await gather_with_cancel(*(results[name] for name in awaitable_fields))
-        results.update(zip(awaitable_fields, awaited, strict=True))
-    return results
-
-
-async def _with_items_awaited(completed: list[Any], awaitable_indices: list[int]) -> list[Any]:
-    if len(awaitable_indices) == 1:
-        index = awaitable_indices[0]
-        completed[index] = await completed[index]
-    else:
-        awaited = await gather_with_cancel(*(completed[index] for index in awaitable_indices))
-        for index, value in zip(awaitable_indices, awaited, strict=True):
-            completed[index] = value
-    return completed
+        awaited = await gather_with_cancel(*(container[key] for key in keys))
+        for key, value in zip(keys, awaited, strict=True):
+            container[key] = value
+    return container
 
 
 def executor_for(schema: GraphQLSchema) -> type[PlainFieldExecutor]:
