@@ -195,13 +195,9 @@ class PlainFieldExecutor(StrawberryExecutor):
                     if is_awaitable(result):
                         awaitable_fields.append(response_name)
         except Exception:
-            # As graphql-core: the other fields' awaitables may fail too; settle them.
-            if awaitable_fields:
-                self.settle_in_background([results[name] for name in awaitable_fields])
+            self._settle(results, awaitable_fields)
             raise
-        if not awaitable_fields:
-            return results
-        return _with_awaited(results, awaitable_fields)
+        return _with_awaited(results, awaitable_fields) if awaitable_fields else results
 
     def complete_value(  # noqa: PLR0917 - graphql-core's signature
         self,
@@ -322,12 +318,15 @@ class PlainFieldExecutor(StrawberryExecutor):
                     value = self._completed_later(value, item_type, field_details_list, item_path)
                 completed.append(value)
         except Exception:
-            if awaitable_indices:
-                self.settle_in_background([completed[index] for index in awaitable_indices])
+            self._settle(completed, awaitable_indices)
             raise
-        if not awaitable_indices:
-            return completed
-        return _with_awaited(completed, awaitable_indices)
+        return _with_awaited(completed, awaitable_indices) if awaitable_indices else completed
+
+    def _settle(self, container: _Awaiting, keys: list[Any]) -> None:
+        """As graphql-core does when a field or item fails: the awaitables already started
+        for the others may fail too, so they are settled in the background."""
+        if keys:
+            self.settle_in_background([container[key] for key in keys])
 
     def _plain_list(
         self,

@@ -159,7 +159,7 @@ class SubgraphSchema(strawberry.federation.Schema):
     def __init__(self, *args: Any, debug_errors: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._debug_errors = debug_errors
-        # Plain leaf fields answered without graphql-core's per-field machinery
+        # Plain fields, objects and lists answered without graphql-core's general machinery
         # (graphql/execution.py); read by Strawberry at every execution.
         self.execution_context_class = executor_for(graphql_core_schema(self))
 

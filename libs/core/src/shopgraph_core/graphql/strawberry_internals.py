@@ -40,7 +40,6 @@ __all__ = [
     "alias_limit_rule",
     "depth_limit_rule",
     "graphql_core_schema",
-    "is_plain_attribute",
     "operation_type_name",
     "plain_attribute_getter",
     "unresolvable_key",
@@ -70,7 +69,7 @@ def unresolvable_key(fields: str) -> Key:
     return Key(fields=FieldSet(fields), resolvable=False)
 
 
-def is_plain_attribute(resolve: Callable[..., Any]) -> bool:
+def _is_plain_attribute(resolve: Callable[..., Any]) -> bool:
     """Whether graphql-core's resolver for a field is Strawberry's for a plain attribute: no
     resolver, no field extensions (so no permission classes), no exception handlers. Only then
     does Strawberry use `_get_basic_result`, which builds no `Info` and ignores the one given
@@ -81,11 +80,11 @@ def is_plain_attribute(resolve: Callable[..., Any]) -> bool:
 
 
 def plain_attribute_getter(field: GraphQLField) -> Callable[[Any], Any] | None:
-    """For a plain attribute field (`is_plain_attribute`), what its resolver reads, without
+    """For a plain attribute field (`_is_plain_attribute`), what its resolver reads, without
     the resolver: `attrgetter(name)` when Strawberry reads it with `getattr`, the default. For
     any other field, None."""
     resolve = field.resolve
-    if resolve is None or not is_plain_attribute(resolve):
+    if resolve is None or not _is_plain_attribute(resolve):
         return None
     definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
     if (
