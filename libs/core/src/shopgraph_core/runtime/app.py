@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from shopgraph_core.auth.verifier import Caller, TokenVerifier, bearer_token, http_jwks_loader
 from shopgraph_core.errors import AppError
 from shopgraph_core.graphql.context import RequestContext
-from shopgraph_core.graphql.http import GraphQLEndpoint
+from shopgraph_core.graphql.http import GraphQLEndpoint, JsonPostShortcut
 from shopgraph_core.graphql.schema import SubgraphSchema
 from shopgraph_core.observability.logs import configure_logging
 from shopgraph_core.observability.metrics import metrics_endpoint
@@ -93,6 +93,11 @@ def create_service_app(
     app.add_route("/metrics", metrics_endpoint, methods=["GET"])
     for router in routers:
         app.include_router(router)
+    # Innermost: one operation POSTed as JSON is answered without the router, as Strawberry's
+    # view would answer it (graphql/http.py); every other request goes on to the routes.
+    app.add_middleware(
+        JsonPostShortcut, schema=schema, context_getter=context_getter, graphql_path=GRAPHQL_PATH
+    )
     # Outermost last: telemetry sees every answer, refusals of the guards included.
     if (gateway_token := settings.effective_gateway_token) is not None:
         app.add_middleware(GatewayOnly, token=gateway_token, graphql_path=GRAPHQL_PATH)
