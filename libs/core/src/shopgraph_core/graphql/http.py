@@ -8,11 +8,13 @@
   an integer beyond 64 bits as a float, which would change what a variable means.
 - `JsonPostShortcut` answers the request gateways and clients nearly always send, one
   operation POSTed as JSON, without FastAPI's routing and dependency injection and
-  Strawberry's request adapters. They cost about a third of a small read's GraphQL overhead
+  Strawberry's request adapters, which were about a third of a small read's GraphQL overhead
   (docs/performance.md, sixth pass). It answers exactly what Strawberry's view would
-  (`test_graphql_http.py` compares the two); every other request (GET, GraphiQL, another
-  content type, a body that is not one operation object) goes on to `GraphQLEndpoint`
-  untouched, body included, so every refusal stays Strawberry's.
+  (`test_graphql_http.py` compares the two). Every other request (GET, GraphiQL, another
+  content type, a batch, a body that is not one operation object) goes on to
+  `GraphQLEndpoint` untouched, body included, so its refusals stay Strawberry's; only a body
+  that is not JSON text is refused here, with 400, because the view answers two such bodies
+  with a 500 (`UnreadableBody`).
 """
 
 import json
