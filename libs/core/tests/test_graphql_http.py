@@ -3,8 +3,8 @@ JSON POST shortcut answers every request exactly as Strawberry's view does, hand
 everything that is not one operation POSTed as JSON."""
 
 import json
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -111,18 +111,18 @@ def _transport(app: ASGIApp) -> httpx.ASGITransport:
     return httpx.ASGITransport(app=app, raise_app_exceptions=False)
 
 
-@contextmanager
-def clients() -> Iterator[tuple[httpx.AsyncClient, httpx.AsyncClient, CountingApp]]:
+@asynccontextmanager
+async def clients() -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient, CountingApp]]:
     """A client of Strawberry's view alone and one of the shortcut in front of it."""
     behind = CountingApp(strawberry_app())
     shortcut = JsonPostShortcut(
         behind, schema=SCHEMA, context_getter=context_getter, graphql_path="/graphql"
     )
-    yield (
-        httpx.AsyncClient(transport=_transport(strawberry_app()), base_url="http://s"),
-        httpx.AsyncClient(transport=_transport(shortcut), base_url="http://s"),
-        behind,
-    )
+    async with (
+        httpx.AsyncClient(transport=_transport(strawberry_app()), base_url="http://s") as view,
+        httpx.AsyncClient(transport=_transport(shortcut), base_url="http://s") as short,
+    ):
+        yield view, short, behind
 
 
 def answer(response: httpx.Response) -> tuple[int, str | None, str | None, bytes]:
@@ -196,7 +196,7 @@ def _headers(content_type: str | None) -> dict[str, str]:
 @pytest.mark.parametrize("case", ANSWERED)
 async def test_the_shortcut_answers_one_json_operation_as_strawberry_does(case: str) -> None:
     content_type, body = ANSWERED[case]
-    with clients() as (strawberry_client, shortcut_client, behind):
+    async with clients() as (strawberry_client, shortcut_client, behind):
         sent = json.dumps(body).encode()
         expected = await strawberry_client.post(
             "/graphql", content=sent, headers=_headers(content_type)
@@ -209,7 +209,7 @@ async def test_the_shortcut_answers_one_json_operation_as_strawberry_does(case: 
 @pytest.mark.parametrize("case", HANDED_ON)
 async def test_everything_else_reaches_strawberry_with_its_body(case: str) -> None:
     content_type, body = HANDED_ON[case]
-    with clients() as (strawberry_client, shortcut_client, behind):
+    async with clients() as (strawberry_client, shortcut_client, behind):
         expected = await strawberry_client.post(
             "/graphql", content=body, headers=_headers(content_type)
         )
@@ -219,7 +219,7 @@ async def test_everything_else_reaches_strawberry_with_its_body(case: str) -> No
 
 
 async def test_a_body_that_is_not_json_is_refused_as_strawberry_refuses_it() -> None:
-    with clients() as (strawberry_client, shortcut_client, behind):
+    async with clients() as (strawberry_client, shortcut_client, behind):
         expected = await strawberry_client.post("/graphql", content=b"{", headers=_headers(JSON))
         got = await shortcut_client.post("/graphql", content=b"{", headers=_headers(JSON))
     assert answer(got) == answer(expected)
@@ -236,7 +236,7 @@ async def test_a_body_that_is_not_json_is_refused_as_strawberry_refuses_it() -> 
     ],
 )
 async def test_bodies_strawberry_answers_with_500_get_a_400(body: bytes, reason: str) -> None:
-    with clients() as (strawberry_client, shortcut_client, _behind):
+    async with clients() as (strawberry_client, shortcut_client, _behind):
         crashed = await strawberry_client.post("/graphql", content=body, headers=_headers(JSON))
         refused = await shortcut_client.post("/graphql", content=body, headers=_headers(JSON))
     assert crashed.status_code == 500  # if Strawberry mends this, the shortcut can hand these on
@@ -245,7 +245,7 @@ async def test_bodies_strawberry_answers_with_500_get_a_400(body: bytes, reason:
 
 async def test_the_answers_are_what_the_contract_expects() -> None:
     """The comparisons above would pass if both sides were wrong: a few answers in full."""
-    with clients() as (_, client, _behind):
+    async with clients() as (_, client, _behind):
         ok = await client.post("/graphql", json=ECHO)
         refused = await client.post("/graphql", json={"query": "{ refused }"})
         broken = await client.post("/graphql", json={"query": "{ broken }"})
@@ -273,7 +273,7 @@ async def test_the_answers_are_what_the_contract_expects() -> None:
     [("GET", "/graphql?query=%7B%20echo(text%3A%22hi%22)%20%7D"), ("POST", "/other")],
 )
 async def test_other_methods_and_paths_pass_by(method: str, path: str) -> None:
-    with clients() as (strawberry_client, shortcut_client, behind):
+    async with clients() as (strawberry_client, shortcut_client, behind):
         expected = await strawberry_client.request(method, path, json=ECHO)
         got = await shortcut_client.request(method, path, json=ECHO)
     assert answer(got) == answer(expected)
