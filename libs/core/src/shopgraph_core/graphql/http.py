@@ -60,9 +60,9 @@ class JsonOperation:
 
 
 class UnreadableBody(ValueError):
-    """A JSON body that is not one: refused with 400 and Strawberry's own words. Strawberry's
-    view answers 500 to the two cases it misses (text that is not UTF-8/16/32, and JSON that
-    is neither an object nor a list), which this shortcut does not copy."""
+    """A JSON body that is not one: refused with 400, in Strawberry's words when it does not
+    parse. Strawberry's view answers 500 to two such bodies (text that is not UTF-8/16/32, and
+    JSON that is neither an object nor a list); the shortcut does not copy that."""
 
 
 def json_operation(content_type: str | None, body: bytes) -> JsonOperation | None:
