@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 # A GraphQL answer as JSON ({"data": ..., "errors": [...]}): its shape is the query's, so the
 # values are Any by nature; tests index into it and compare.
@@ -96,10 +97,24 @@ class BlockingGraphQLClient:
         return decode_answer(self.http.post(GRAPHQL_PATH, content=body, headers=all_headers))
 
 
+def _state_per_request(app: ASGIApp) -> ASGIApp:
+    """`app` with each request given its own copy of the lifespan state, as uvicorn gives it:
+    asgi-lifespan hands every request the same dict, so what one request leaves in
+    `request.state` (the operation the telemetry middleware reads) would reach the next."""
+
+    async def with_own_state(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan" and "state" in scope:
+            scope = {**scope, "state": dict(scope["state"])}
+        await app(scope, receive, send)
+
+    return with_own_state
+
+
 @asynccontextmanager
 async def serve_in_process(app: FastAPI) -> AsyncIterator[GraphQLClient]:
     """The app with its real lifespan and storage, reached over ASGI."""
-    async with LifespanManager(app, startup_timeout=60) as manager:
+    # Inside the manager's own wrapper, which sets the shared dict on every scope.
+    async with LifespanManager(_state_per_request(app), startup_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield GraphQLClient(http, app)
