@@ -309,6 +309,15 @@ async def test_the_app_factory_puts_the_shortcut_inside_the_guards_and_telemetry
         too_big = await client.http.post(
             "/graphql", json={"query": '{ echo(text: "%s") }' % ("x" * 2000)}
         )
+        # Only the shortcut answers this with 400 (Strawberry's view fails with 500): it is
+        # installed, and it is what answered the two requests above.
+        not_an_object = await client.http.post(
+            "/graphql", content=b"null", headers={"content-type": JSON}
+        )
     assert ok.json() == {"data": {"echo": "x"}}
+    assert (not_an_object.status_code, not_an_object.text) == (
+        400,
+        "The request body must be a JSON object",
+    )
     assert REGISTRY.get_sample_value("graphql_requests_total", labels) == before + 1
     assert too_big.status_code == 413
