@@ -241,3 +241,54 @@ async def test_order_entities_are_loaded_in_one_query(shop: OrdersShop) -> None:
 
     assert [e["id"] for e in body["data"]["_entities"]] == placed * 4
     assert queries.count == 2, queries.statements
+
+
+async def test_items_are_read_only_when_the_operation_selects_them(shop: OrdersShop) -> None:
+    _, token = shop.customer()
+    [order_id] = await place(shop, token, quantity=2)
+    by_fragment = """
+    query Order($id: ID!) { order(id: $id) { id ...Lines } }
+    fragment Lines on Order { lines: items { quantity } }"""
+
+    with count_queries(shop.orders.store.engine) as without_items:
+        plain = await shop.client.execute(ORDER, {"id": order_id}, token=token)
+    with count_queries(shop.orders.store.engine) as with_items:
+        lined = await shop.client.execute(by_fragment, {"id": order_id}, token=token)
+
+    assert plain["data"]["order"]["id"] == order_id
+    assert without_items.count == 1, without_items.statements
+    assert lined["data"]["order"] == {"id": order_id, "lines": [{"quantity": 2}]}
+    assert with_items.count == 2, with_items.statements
+
+
+async def test_a_users_orders_come_with_their_items(shop: OrdersShop) -> None:
+    user_id, token = shop.customer()
+    placed = await place(shop, token, count=3, quantity=2)
+    query = """
+    query UserOrders($representations: [_Any!]!) {
+      _entities(representations: $representations) {
+        ... on User { orders { edges { node { id ... on Order { items { quantity } } } } } }
+      }
+    }"""
+
+    body = await shop.client.execute(
+        query, {"representations": [{"__typename": "User", "id": user_id}]}, token=token
+    )
+
+    edges = body["data"]["_entities"][0]["orders"]["edges"]
+    assert [edge["node"]["id"] for edge in edges] == placed[::-1]
+    assert [edge["node"]["items"] for edge in edges] == [[{"quantity": 2}]] * 3
+
+
+async def test_order_entities_without_items_cost_one_query(shop: OrdersShop) -> None:
+    _, owner = shop.customer()
+    placed = await place(shop, owner, count=3)
+    representations = [{"__typename": "Order", "id": i} for i in placed]
+
+    with count_queries(shop.orders.store.engine) as queries:
+        body = await shop.client.execute(
+            ORDER_ENTITIES, {"representations": representations}, token=owner
+        )
+
+    assert [e["id"] for e in body["data"]["_entities"]] == placed
+    assert queries.count == 1, queries.statements

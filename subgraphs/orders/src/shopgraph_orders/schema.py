@@ -10,6 +10,7 @@ nothing; `User.orders` of another user is FORBIDDEN (the user is not a secret, t
 are). Anonymous callers get UNAUTHENTICATED.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
@@ -21,6 +22,7 @@ from shopgraph_core.graphql.connection import Connection, connection_of
 from shopgraph_core.graphql.context import RequestContext
 from shopgraph_core.graphql.money import Money
 from shopgraph_core.graphql.schema import SubgraphSchema, build_schema
+from shopgraph_core.graphql.selection import selects
 from shopgraph_core.graphql.strawberry_internals import unresolvable_key
 from shopgraph_core.settings import ServiceSettings
 from shopgraph_core.validation.paging import DEFAULT_PAGE_SIZE
@@ -78,11 +80,11 @@ class Order:
     def user(self) -> "User":
         return User(id=strawberry.ID(self._user_id))
 
-    @strawberry.field
-    async def items(self, info: Info[Context, None]) -> list[OrderItem]:
-        # Every order of a response lands in the same batch: one query for all their items.
-        rows = await _items_by_order(info).load(str(self.id))
-        return [OrderItem.from_row(row) for row in rows]
+    # An attribute, not a resolver: whoever makes Orders loads the items of all of them in
+    # one query when the operation selects `items` (`_orders_of`), so a page of 20 orders runs
+    # no resolver, coroutine or DataLoader future per order (docs/performance.md). Empty, and
+    # never read, when the operation does not select it.
+    items: list[OrderItem]
 
     @classmethod
     async def resolve_reference(
@@ -90,22 +92,47 @@ class Order:
     ) -> "Order | None":
         caller = info.context.require_caller()
         row = await _orders_by_id(info).load(str(id))
-        return None if row is None or not can_see(caller, row) else cls.from_row(row)
+        if row is None or not can_see(caller, row):
+            return None
+        # One reference at a time, so the items go through a DataLoader: every order of
+        # an `_entities` batch lands in the same query.
+        items = await _items_by_order(info).load(row.id) if selects(info, "items") else []
+        return cls.from_row(row, items)
 
     @classmethod
-    def from_row(cls, row: OrderRow) -> "Order":
+    def from_row(cls, row: OrderRow, items: Sequence[OrderItemRow]) -> "Order":
         return cls(
             id=strawberry.ID(row.id),
             total=Money(amount=row.total, currency=row.currency),
             status=OrderStatusValue(row.status),
             created_at=row.created_at,
             _user_id=row.user_id,
+            items=[OrderItem.from_row(item) for item in items],
         )
 
 
-def _connection(page: OrderPage) -> Connection[Order]:
+async def _orders_of(info: Info[Context, None], rows: Sequence[OrderRow]) -> list[Order]:
+    """`rows` as Orders, with the items of all of them read in one query when the operation
+    selects `items`."""
+    if rows and selects(info, "items"):
+        items = await info.context.service.orders.items_of([row.id for row in rows])
+    else:
+        items = [[] for _ in rows]
+    return [Order.from_row(row, its) for row, its in zip(rows, items, strict=True)]
+
+
+async def _order_of(info: Info[Context, None], row: OrderRow) -> Order:
+    [order] = await _orders_of(info, [row])
+    return order
+
+
+async def _connection(info: Info[Context, None], page: OrderPage) -> Connection[Order]:
+    orders = await _orders_of(info, page.orders)
     return connection_of(
-        page.orders, has_next_page=page.has_next_page, cursor=cursor_of, node=Order.from_row
+        zip(page.orders, orders, strict=True),
+        has_next_page=page.has_next_page,
+        cursor=lambda pair: cursor_of(pair[0]),
+        node=lambda pair: pair[1],
     )
 
 
@@ -126,7 +153,7 @@ class User:
         page = await info.context.service.orders.page_for_user(
             str(self.id), first=page_size(first), after=given(after)
         )
-        return _connection(page)
+        return await _connection(info, page)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> "User":
@@ -156,7 +183,7 @@ class Query:
     async def order(self, info: Info[Context, None], id: strawberry.ID) -> Order | None:
         caller = info.context.require_caller()
         row = await info.context.service.orders.visible(caller, str(id))
-        return Order.from_row(row)
+        return await _order_of(info, row)
 
     @strawberry.field(description="The caller's orders, newest first.")
     async def my_orders(
@@ -169,7 +196,7 @@ class Query:
         page = await info.context.service.orders.page_for_user(
             caller.user_id, first=page_size(first), after=given(after)
         )
-        return _connection(page)
+        return await _connection(info, page)
 
 
 @strawberry.type
@@ -179,13 +206,13 @@ class Mutation:
         caller = info.context.require_caller()
         items = [OrderItemRequest(str(item.product_id), item.quantity) for item in input.items]
         row = await info.context.service.orders.create(caller, items, input.idempotency_key)
-        return Order.from_row(row)
+        return await _order_of(info, row)
 
     @strawberry.mutation(description="Cancels the order and gives its stock back.")
     async def cancel_order(self, info: Info[Context, None], id: strawberry.ID) -> Order:
         caller = info.context.require_caller()
         row = await info.context.service.orders.cancel(caller, str(id))
-        return Order.from_row(row)
+        return await _order_of(info, row)
 
 
 def create_schema(settings: ServiceSettings | None = None) -> SubgraphSchema:
