@@ -36,7 +36,7 @@ lint: setup-checks  ## ruff and mypy
 format: setup-checks  ## apply ruff's fixes and formatting
 	uv run --frozen ruff check --fix . && uv run --frozen ruff format .
 
-schema-check: setup-checks  ## fail if the exported SDL or schema.graphql is stale, or the contract is not held
+schema-check: setup-checks  ## fail if the exported SDL, schema.graphql or the chart's copy of it is stale, or the contract is not held
 	scripts/schema.sh --check && node supergraph/check-contract.mjs
 
 ci-check: setup  ## .gitlab-ci.yml against GitLab's schema, shellcheck on CI scripts, cheap jobs locally
@@ -45,7 +45,7 @@ ci-check: setup  ## .gitlab-ci.yml against GitLab's schema, shellcheck on CI scr
 ci-local:  ## run the pipeline's jobs that need no registry or cluster, with gitlab-ci-local
 	ci/local.sh run
 
-schema: setup-checks  ## export every subgraph's SDL and compose schema.graphql
+schema: setup-checks  ## export every subgraph's SDL, compose schema.graphql and copy it into the Helm chart
 	scripts/schema.sh
 
 bench:  ## each subgraph vs bare FastAPI, gateways vs direct, as ratios (BENCH_ARGS=, docs/performance.md)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Exports every subgraph's SDL and composes the supergraph into schema.graphql.
 #
-#   scripts/schema.sh           write subgraphs/*/schema.graphql and schema.graphql
+#   scripts/schema.sh           write subgraphs/*/schema.graphql and schema.graphql, and copy
+#                               schema.graphql into the Helm chart (the router's config map)
 #   scripts/schema.sh --check   fail if any of them is stale (what CI runs)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -35,8 +36,14 @@ for name in "${services[@]}"; do
     mv "$exported/$name.graphql" "$dir/schema.graphql"
   fi
 done
+chart_copy=k8s/helm/shopgraph/files/router/schema.graphql
 if $check; then
   node supergraph/compose.mjs --check || stale=1
+  if ! cmp -s schema.graphql "$chart_copy"; then
+    echo "stale: $chart_copy (run scripts/schema.sh or make chart-sync)" >&2
+    stale=1
+  fi
   exit $stale
 fi
 node supergraph/compose.mjs
+cp schema.graphql "$chart_copy"
