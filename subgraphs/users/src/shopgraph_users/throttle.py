@@ -162,25 +162,19 @@ class Throttle:
         from_address = _Counter.of(Scope.LOGIN_ADDRESS, s.login_address_window, address)
         now = utcnow(Precision.SECOND)
         async with self._transaction() as session:
-            p = (await self._count(session, [pair], now))[pair.key]
-            # Read, not locked: many logins share an address (a NAT, an office), and a normal
-            # login must not queue behind them. Only failures add to these two, afterwards.
-            shared = {
-                row.key: row
-                for row in await session.scalars(
-                    select(ThrottleRow).where(
-                        ThrottleRow.key.in_([account.key, from_address.key]),
-                        ThrottleRow.expires_at > now,
-                    )
-                )
-            }
+            await self._count(session, [pair], now, read_back=False)
+            # The pair, counted and locked above, read back in one query with the other two.
+            # Those are read, not locked: many logins share an address (a NAT, an office), and
+            # a normal login must not queue behind them. Only failures add to them, afterwards.
+            rows = await self._read(session, [pair, account, from_address])
+            p = rows[pair.key]
             limited = [
-                (shared[counter.key], limit)
+                (row, limit)
                 for counter, limit in [
                     (account, s.login_account_max_failures),
                     (from_address, s.login_address_max_failures),
                 ]
-                if counter.key in shared
+                if (row := rows.get(counter.key)) is not None and row.expires_at > now
             ]
             wait = self._login_wait(p, limited, now)
             if wait is not None:
@@ -304,9 +298,11 @@ class Throttle:
             await session.execute(
                 my.on_duplicate_key_update([("attempts", attempts), ("expires_at", new_window)])
             )
-        if not read_back:
-            return {}
+        return await self._read(session, ordered) if read_back else {}
+
+    @staticmethod
+    async def _read(session: AsyncSession, counters: Sequence[_Counter]) -> dict[str, ThrottleRow]:
         found = await session.scalars(
-            select(ThrottleRow).where(ThrottleRow.key.in_([c.key for c in ordered]))
+            select(ThrottleRow).where(ThrottleRow.key.in_([c.key for c in counters]))
         )
         return {row.key: row for row in found}
