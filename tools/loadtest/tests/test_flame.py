@@ -92,3 +92,12 @@ def test_a_worker_thread_waiting_on_its_queue_is_idle_not_its_library() -> None:
     assert component_of_stack(waiting).name.startswith("idle worker threads")
     working = ("Thread._bootstrap (threading.py:988)", "_worker (concurrent/futures/thread.py:69)")
     assert component_of_stack(working) == OTHER
+
+
+def test_a_statement_on_aiosqlites_thread_is_the_sqlite_driver_not_our_code() -> None:
+    one_trip = (
+        "Thread._bootstrap (threading.py:988)",
+        "_connection_worker_thread (aiosqlite/core.py:59)",
+        "_run (shopgraph_core/storage/sqlite_driver.py:33)",
+    )
+    assert component_of_stack(one_trip).name.startswith("SQLite driver")

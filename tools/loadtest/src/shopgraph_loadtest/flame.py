@@ -125,7 +125,13 @@ COMPONENTS: tuple[Component, ...] = (
     Component("Beanie ODM", r"\(beanie/", False, "#ffbb78"),
     Component("MongoDB driver (pymongo, bson)", r"\((pymongo|bson|motor)/", False, "#bcbd22"),
     Component("SQLAlchemy", r"\(sqlalchemy/", False, "#d62728"),
-    Component("SQLite driver (aiosqlite, sqlite3)", r"\((aiosqlite|sqlite3)/", False, "#ff9896"),
+    # Our one-trip cursor's function runs sqlite3's C code on aiosqlite's thread: the driver's.
+    Component(
+        "SQLite driver (aiosqlite, sqlite3)",
+        r"\((aiosqlite|sqlite3)/|\(shopgraph_core/storage/sqlite_driver",
+        False,
+        "#ff9896",
+    ),
     Component("HTTP client (httpx)", r"\((httpx|httpcore|h11)/", False, "#dbdb8d"),
     Component(
         "our request middleware (telemetry, gateway check)",
