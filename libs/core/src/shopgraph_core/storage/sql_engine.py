@@ -99,7 +99,7 @@ def _roll_back_if_open(
     """A returned SQLite connection is rolled back only when SQLite says a transaction is open.
 
     A session that committed or rolled back leaves none, yet SQLAlchemy's default reset rolls
-    back again: one more hop to aiosqlite's thread per session, 70-100 us of the event loop's
+    back again: one more trip to aiosqlite's thread per session, 70-100 us of the event loop's
     CPU (docs/performance.md). SQLite knows for certain (`in_transaction` is
     sqlite3_get_autocommit). MariaDB keeps SQLAlchemy's reset: aiomysql's flag for the same
     question is stale after a statement that returns rows (tested; docs/performance.md).
