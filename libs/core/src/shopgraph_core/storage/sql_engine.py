@@ -99,10 +99,10 @@ def _roll_back_if_open(
     """A returned SQLite connection is rolled back only when SQLite says a transaction is open.
 
     A session that committed or rolled back leaves none, yet SQLAlchemy's default reset rolls
-    back again: one more trip to aiosqlite's thread per session, 70-100 us of the event loop's
-    CPU (docs/performance.md). SQLite knows for certain (`in_transaction` is
+    back again: one more trip to aiosqlite's thread per session, 70-100 us of CPU
+    (docs/performance.md). SQLite knows for certain (`in_transaction` is
     sqlite3_get_autocommit). MariaDB keeps SQLAlchemy's reset: aiomysql's flag for the same
-    question is stale after a statement that returns rows (tested; docs/performance.md).
+    question is stale after a statement that returns rows (measured, docs/performance.md).
     """
     if state.terminate_only or not state.asyncio_safe:
         return  # closed, not reused; and no I/O outside the event loop (garbage collection)
