@@ -98,6 +98,40 @@ def test_trace_context_reaches_the_subgraph(gateway: Gateway) -> None:
     assert any(line.get("user", {}).get("id") for line in traced)
 
 
+def test_every_subgraph_of_one_request_logs_under_one_trace_id(gateway: Gateway) -> None:
+    """No traceparent from the client and no trace collector (the e2e stacks run without
+    one, so the router records no spans): the gateway still starts one trace per request and
+    sends its id on to every subgraph, so the request's log lines join up by trace.id."""
+    name = f"Joined{uuid.uuid4().hex}"
+    token = gateway.sign_up()["token"]
+
+    body = gateway.execute(
+        f"query {name} {{ me {{ id orders(first: 1) {{ edges {{ node {{ id }} }} }} }} }}",
+        token=token,
+    )
+    assert "errors" not in body, body
+
+    def trace_ids(service: str) -> set[str]:
+        found = set()
+        for line in gateway.service_log(service).splitlines():
+            if not line.startswith("{"):
+                continue
+            entry = json.loads(line)
+            operation = entry.get("graphql", {}).get("operation", {}).get("name", "")
+            if operation.startswith(name):
+                found.add(entry.get("trace", {}).get("id"))
+        return found
+
+    # The access lines are written after the responses leave.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not (trace_ids("users") and trace_ids("orders")):
+        time.sleep(0.1)
+    users, orders = trace_ids("users"), trace_ids("orders")
+    assert len(users) == 1, users
+    assert None not in users
+    assert orders == users
+
+
 def test_cors_preflight_allows_the_explorer_origin(gateway: Gateway) -> None:
     origin = gateway.url
     response = gateway.http.options(

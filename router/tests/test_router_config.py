@@ -33,6 +33,8 @@ LAUNCHER_ENV = {
     "SUBGRAPH_USERS_URL": "http://127.0.0.1:15001/graphql",
     "SUBGRAPH_PRODUCTS_URL": "http://127.0.0.1:15002/graphql",
     "SUBGRAPH_ORDERS_URL": "http://127.0.0.1:15003/graphql",
+    # No trace collector in the e2e stacks: the router records no spans.
+    "ROUTER_TRACE_SAMPLER": "always_off",
 }
 # What production (Helm) sets on top.
 PRODUCTION_ENV = {

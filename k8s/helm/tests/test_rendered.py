@@ -326,6 +326,13 @@ def test_observability_hooks(rendered: dict[str, list[Doc]]) -> None:
         assert env[variable]["value"] == "http://otel-collector.monitoring:4318"
         if name == "router":
             assert not {n for n in env if n.startswith("OTEL_EXPORTER_OTLP_")}
+            # Exporting: router.yaml's always_on, which the collector's tail sampling needs.
+            assert "ROUTER_TRACE_SAMPLER" not in env
+    # No collector: the router records no spans.
+    router = named(rendered["default"], "Deployment", "shopgraph-router")
+    env = env_of(router["spec"]["template"]["spec"]["containers"][0])
+    assert "ROUTER_OTLP_ENABLED" not in env
+    assert env["ROUTER_TRACE_SAMPLER"]["value"] == "always_off"
     for name in ("users", "products", "orders"):
         pod = named(rendered["default"], "Deployment", f"shopgraph-{name}")["spec"]["template"]
         assert pod["metadata"]["annotations"]["prometheus.io/scrape"] == "true"

@@ -66,6 +66,36 @@ def test_traces_off_means_no_collector_and_no_export(
     assert not any("OTEL_EXPORTER_OTLP_ENDPOINT" in c.env for c in components)
 
 
+@pytest.fixture
+def router_installed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    binary = tmp_path / "router"
+    binary.write_text("")
+    monkeypatch.setenv("ROUTER_BIN", str(binary))
+
+
+def _router_env(topology: Topology) -> dict[str, str]:
+    return next(c for c in topology.components() if c.name == "router").env
+
+
+@pytest.mark.usefixtures("jaeger_built", "router_installed")
+def test_the_router_records_spans_only_when_it_exports_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ROUTER_TRACE_SAMPLER", raising=False)
+    monkeypatch.delenv("ROUTER_OTLP_ENABLED", raising=False)
+    exporting = _router_env(Topology.load(tmp_path / "on", OFFSET, gateway="router"))
+    assert exporting["ROUTER_OTLP_ENABLED"] == "true"
+    # router.yaml's default, always_on: the collector's tail sampling needs every span.
+    assert "ROUTER_TRACE_SAMPLER" not in exporting
+    silent = _router_env(Topology.load(tmp_path / "off", OFFSET, gateway="router", traces="off"))
+    assert "ROUTER_OTLP_ENABLED" not in silent
+    assert silent["ROUTER_TRACE_SAMPLER"] == "always_off"
+    # Someone's own choice is kept.
+    monkeypatch.setenv("ROUTER_TRACE_SAMPLER", "0.5")
+    chosen = _router_env(Topology.load(tmp_path / "own", OFFSET, gateway="router", traces="off"))
+    assert chosen["ROUTER_TRACE_SAMPLER"] == "0.5"
+
+
 def test_without_jaeger_built_nothing_waits_for_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

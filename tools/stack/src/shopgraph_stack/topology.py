@@ -348,6 +348,12 @@ class Topology:
                 env.pop(name, None)
             if endpoint:
                 env.setdefault("ROUTER_OTLP_ENDPOINT", endpoint)
+            if env.get("ROUTER_OTLP_ENABLED", "false").lower() != "true":
+                # Nothing collects the router's spans, so it records none (router.yaml's
+                # default, always_on, is for a collector's tail sampling). Trace ids still
+                # reach the subgraphs (an unsampled traceparent), so their log lines still
+                # join up by trace.id, and a client's sampled traceparent is still honoured.
+                env.setdefault("ROUTER_TRACE_SAMPLER", "always_off")
             argv = [
                 router,
                 "--config",
